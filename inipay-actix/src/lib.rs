@@ -1,0 +1,1 @@
+//! Actix-web adapter for inipay. Skeleton: the adapter issue fills it in.

@@ -1,0 +1,1 @@
+//! Rocket adapter for inipay. Skeleton: the adapter issue fills it in.

@@ -1,0 +1,1 @@
+//! A local KG INICIS for offline tests. Skeleton: the sandbox issue fills it in.

@@ -1,0 +1,1 @@
+//! Cross-crate test suites for inipay (trybuild, adapter conformance, end-to-end).
