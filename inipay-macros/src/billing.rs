@@ -104,6 +104,8 @@ const KINDS: &[(&str, &str)] = &[("card", "Card"), ("phone", "Phone")];
 struct Opts {
     krate: Option<syn::Path>,
     kind: Option<&'static str>,
+    /// `billing = ...` was given (perhaps unknown, already reported).
+    kind_given: bool,
     flg_crypto: bool,
     below_1000: bool,
 }
@@ -116,13 +118,16 @@ pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
     parse_struct_attrs(&mut cx, input, &mut opts, &mut roles);
     match &input.data {
         syn::Data::Struct(s) => roles.collect_fields(&mut cx, &s.fields),
-        _ => cx.error_spanned_by(
-            &input.ident,
-            "#[derive(BillingOrder)] works on a struct with named fields",
-        ),
+        _ => {
+            cx.error_spanned_by(
+                &input.ident,
+                "#[derive(BillingOrder)] works on a struct with named fields",
+            );
+            roles.excuse_all();
+        }
     }
     roles.check_required(&mut cx, &input.ident);
-    if opts.kind.is_none() {
+    if !opts.kind_given {
         cx.error_spanned_by(
             &input.ident,
             "missing the billing-key kind: add #[inipay(billing = card)] or #[inipay(billing = phone)]",
@@ -217,7 +222,10 @@ fn parse_struct_attrs<'a>(
                         "`{key}` belongs to #[derive(Order)] (Mobile WEB payments); a billing-key order takes one of: {}",
                         STRUCT_KEYS.join(", ")
                     ),
-                    _ => suggest::unknown_message("key", &key, STRUCT_KEYS),
+                    _ => {
+                        roles.unknown_key(cx, span, "key", &key, STRUCT_KEYS);
+                        return roles::skip_value(&meta);
+                    }
                 };
                 cx.error_at(span, hint);
                 return roles::skip_value(&meta);
@@ -227,6 +235,7 @@ fn parse_struct_attrs<'a>(
             }
             match key.as_str() {
                 "billing" => {
+                    opts.kind_given = true;
                     let id: Ident = meta.value()?.parse()?;
                     match KINDS.iter().find(|(k, _)| id == k) {
                         Some(&(k, _)) => opts.kind = Some(k),

@@ -197,6 +197,8 @@ struct MethodSpec {
     variant: &'static str,
     span: Span,
     kind: Option<(&'static str, Span)>,
+    /// A kind was given but is unknown (already reported).
+    bad_kind: bool,
 }
 
 enum ReservedValue {
@@ -250,10 +252,13 @@ pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
     parse_struct_attrs(&mut cx, input, &mut opts, &mut roles);
     match &input.data {
         syn::Data::Struct(s) => roles.collect_fields(&mut cx, &s.fields),
-        _ => cx.error_spanned_by(
-            &input.ident,
-            "#[derive(Order)] works on a struct with named fields (one order = one struct)",
-        ),
+        _ => {
+            cx.error_spanned_by(
+                &input.ident,
+                "#[derive(Order)] works on a struct with named fields (one order = one struct)",
+            );
+            roles.excuse_all();
+        }
     }
     roles.check_required(&mut cx, &input.ident);
     check(&mut cx, &opts, &roles, &input.ident);
@@ -282,7 +287,7 @@ fn parse_struct_attrs<'a>(
             let key = roles::path_key(&meta);
             let span = meta.path.span();
             if !STRUCT_KEYS.contains(&key.as_str()) {
-                cx.error_at(span, suggest::unknown_message("key", &key, STRUCT_KEYS));
+                roles.unknown_key(cx, span, "key", &key, STRUCT_KEYS);
                 return roles::skip_value(&meta);
             }
             if !roles::first_time(cx, &mut seen, &key, span) {
@@ -369,6 +374,7 @@ fn parse_method(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta<'_>, list: &mut Ve
         return;
     };
     let mut kind = None;
+    let mut bad_kind = false;
     if name == "phone" && m.input.peek(syn::token::Paren) {
         let res = m.parse_nested_meta(|k| {
             let kk = roles::path_key(&k);
@@ -381,6 +387,7 @@ fn parse_method(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta<'_>, list: &mut Ve
                         ks,
                         suggest::unknown_message("phone product kind", &kk, &names),
                     );
+                    bad_kind = true;
                 }
             }
             Ok(())
@@ -400,6 +407,7 @@ fn parse_method(cx: &mut Ctxt, m: &syn::meta::ParseNestedMeta<'_>, list: &mut Ve
         variant,
         span,
         kind,
+        bad_kind,
     });
 }
 
@@ -570,7 +578,7 @@ fn check(cx: &mut Ctxt, opts: &Opts, roles: &Roles<'_>, name: &Ident) {
     let noti = opts.noti.is_some();
     for m in methods {
         match (m.name, m.kind) {
-            ("phone", None) => cx.error_at(
+            ("phone", None) if !m.bad_kind => cx.error_at(
                 m.span,
                 "phone payment needs its product kind (P_HPP_METHOD), which must match the carrier contract: write phone(content) or phone(physical)",
             ),

@@ -66,6 +66,9 @@ pub(crate) enum Source<'a> {
 pub(crate) struct Roles<'a> {
     defs: &'static [RoleDef],
     slots: Vec<Option<Source<'a>>>,
+    /// Roles not to report as missing: a misspelt key probably meant them,
+    /// or the fields could not be read at all.
+    excused: Vec<&'static str>,
 }
 
 impl<'a> Roles<'a> {
@@ -73,6 +76,7 @@ impl<'a> Roles<'a> {
         Roles {
             defs,
             slots: defs.iter().map(|_| None).collect(),
+            excused: Vec::new(),
         }
     }
 
@@ -88,6 +92,17 @@ impl<'a> Roles<'a> {
     /// The definition of `key`.
     pub(crate) fn def(&self, key: &str) -> Option<&'static RoleDef> {
         self.defs.iter().find(|d| d.key == key)
+    }
+
+    /// Reports an unknown key among `known` and excuses the role it most
+    /// likely meant, so no "missing role" error follows the typo.
+    pub(crate) fn unknown_key(&mut self, cx: &mut Ctxt, span: Span, what: &str, key: &str, known: &[&str]) {
+        cx.error_at(span, suggest::unknown_message(what, key, known));
+        if let Some(s) = suggest::closest(key, known)
+            && let Some(d) = self.defs.iter().find(|d| d.key == s)
+        {
+            self.excused.push(d.key);
+        }
     }
 
     /// The keys a struct-level literal may fill.
@@ -147,6 +162,7 @@ impl<'a> Roles<'a> {
                     other,
                     "inipay derives need a struct with named fields, e.g. `struct Order { order_id: String, amount: u64, ... }`",
                 );
+                self.excuse_all();
                 return;
             }
         };
@@ -161,6 +177,7 @@ impl<'a> Roles<'a> {
             let mut roles: Vec<(String, Span)> = Vec::new();
             let mut skip: Option<Span> = None;
             let mut attributed = false;
+            let mut unknown: Vec<(Span, String)> = Vec::new();
             for attr in field.attrs.iter().filter(|a| a.path().is_ident("inipay")) {
                 attributed = true;
                 let res = attr.parse_nested_meta(|meta| {
@@ -175,13 +192,16 @@ impl<'a> Roles<'a> {
                             roles.push((key, span));
                         }
                     } else {
-                        cx.error_at(span, suggest::unknown_message("field role", &key, &keys));
+                        unknown.push((span, key));
                     }
                     skip_value(&meta)
                 });
                 if let Err(e) = res {
                     cx.syn_error(e);
                 }
+            }
+            for (span, key) in unknown {
+                self.unknown_key(cx, span, "field role", &key, &keys);
             }
             if let Some(s) = skip {
                 if let Some((k, _)) = roles.first() {
@@ -210,6 +230,11 @@ impl<'a> Roles<'a> {
         }
     }
 
+    /// Excuses every role (the input's shape is wrong, roles are moot).
+    pub(crate) fn excuse_all(&mut self) {
+        self.excused = self.defs.iter().map(|d| d.key).collect();
+    }
+
     fn check_type(&self, cx: &mut Ctxt, key: &str, ty: &Type, _span: Span) {
         let Some(def) = self.def(key) else { return };
         let inner = match def.kind {
@@ -225,7 +250,7 @@ impl<'a> Roles<'a> {
     /// Reports each required role that nothing fills, at `at` (the struct name).
     pub(crate) fn check_required(&self, cx: &mut Ctxt, at: &Ident) {
         for (def, slot) in self.defs.iter().zip(&self.slots) {
-            if def.required && slot.is_none() {
+            if def.required && slot.is_none() && !self.excused.contains(&def.key) {
                 let how = if def.literal {
                     format!(
                         "mark a field #[inipay({k})], name a field `{k}`, or give a literal #[inipay({k} = \"...\")]",
@@ -267,7 +292,7 @@ impl<'a> Roles<'a> {
                 def.field,
                 types::display(types::strip_option(ty)),
             );
-            let span = ty.span();
+            let span = types::capacity_span(ty);
             let ty_tokens = if in_fn {
                 quote!(#ty)
             } else {

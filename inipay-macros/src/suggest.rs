@@ -1,18 +1,30 @@
 //! "Did you mean" suggestions for unknown keys.
 
-/// The edit distance between `a` and `b` (Levenshtein, on chars).
+/// The edit distance between `a` and `b`, counting a swap of two adjacent
+/// characters as one edit (optimal string alignment), on chars.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j - 1] + cost)
+                .min(d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The closest known key to `unknown`, if it is close enough to be a typo.
@@ -53,6 +65,7 @@ mod tests {
         assert_eq!(closest("orderid", &keys), Some("order_id"));
         assert_eq!(closest("good", &keys), Some("goods"));
         assert_eq!(closest("zzz", &keys), None);
+        assert_eq!(closest("vbnak", &["card", "vbank"]), Some("vbank"));
         assert!(unknown_message("key", "zzz", &keys).contains("`goods`"));
     }
 }

@@ -20,6 +20,25 @@ pub(crate) fn strip_option(ty: &Type) -> &Type {
     ty
 }
 
+/// Where a capacity error belongs: the `N` of a visible `Text<N>` (also
+/// inside `Option<...>` or behind `&`), otherwise the type.
+pub(crate) fn capacity_span(ty: &Type) -> proc_macro2::Span {
+    use syn::spanned::Spanned;
+    let mut inner = strip_option(ty);
+    while let Type::Reference(r) = inner {
+        inner = &r.elem;
+    }
+    if let Type::Path(p) = inner
+        && let Some(last) = p.path.segments.last()
+        && last.ident == "Text"
+        && let PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(arg) = args.args.first()
+    {
+        return arg.span();
+    }
+    ty.span()
+}
+
 /// Why a type can never be an amount of won, when that is visible from its
 /// name: floats and signed integers.
 pub(crate) fn bad_amount_type(ty: &Type) -> Option<String> {

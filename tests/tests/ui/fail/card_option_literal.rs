@@ -1,0 +1,12 @@
+use inipay_core::Order;
+
+#[derive(Order)]
+#[inipay(methods(card), card_option = "selcode=14:onlycard=isp")]
+struct Shop {
+    order_id: String,
+    amount: u64,
+    goods: String,
+    buyer_name: String,
+}
+
+fn main() {}

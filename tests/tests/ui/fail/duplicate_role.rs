@@ -1,0 +1,14 @@
+use inipay_core::Order;
+
+#[derive(Order)]
+#[inipay(methods(card))]
+struct Shop {
+    order_id: String,
+    amount: u64,
+    goods: String,
+    buyer_name: String,
+    #[inipay(amount)]
+    total: u64,
+}
+
+fn main() {}

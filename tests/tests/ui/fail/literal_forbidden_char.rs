@@ -1,0 +1,11 @@
+use inipay_core::Order;
+
+#[derive(Order)]
+#[inipay(methods(card), goods = "Q&A 상품")]
+struct Shop {
+    order_id: String,
+    amount: u64,
+    buyer_name: String,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use inipay_core::merchant;
+use inipay_core::spec::MerchantSpec;
+
+static SHOP: MerchantSpec = merchant! {
+    mid: "MYSHOP",
+    mode: production,
+    keys: { mobile_hash_key: env("SHOP_HASH_KEY") },
+};
+
+fn main() {}

@@ -1,0 +1,8 @@
+use inipay_core::merchant;
+use inipay_core::spec::MerchantSpec;
+
+static SHOP: MerchantSpec = merchant! {
+    mid: "MYSHOP0001",
+};
+
+fn main() {}

@@ -1,0 +1,7 @@
+use inipay_core::Order;
+
+#[derive(Order)]
+#[inipay(methods(card))]
+struct Shop(String, u64);
+
+fn main() {}

@@ -1,0 +1,12 @@
+use inipay_core::Order;
+
+#[derive(Order)]
+#[inipay(methods(card, mobile(physical)))]
+struct Shop {
+    order_id: String,
+    amount: u64,
+    goods: String,
+    buyer_name: String,
+}
+
+fn main() {}
