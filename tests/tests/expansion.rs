@@ -396,7 +396,7 @@ fn billing_fields_match_the_constructor() {
     )
     .unwrap();
     assert!(plan.billing_fields().unwrap() == by_hand);
-    assert!(Plan::ENCRYPTED_BILLKEY && !Plan::BELOW_1000);
+    assert_eq!((Plan::ENCRYPTED_BILLKEY, Plan::BELOW_1000), (true, false));
     let bad = Plan {
         amount: 0,
         ..plan
