@@ -4,7 +4,7 @@
 //! billing keys, INIAPI), EUC-KR, configuration and the gateway client.
 //!
 //! Protocol modules are pure: they build and sign requests and parse replies,
-//! with no sockets and no clocks (time is passed in). The [`client`] module
+//! with no sockets and no clocks (time is passed in). The `client` module
 //! does the I/O.
 //!
 //! ```
@@ -29,10 +29,16 @@
 //! Module map (PROTOCOL.md sections in brackets):
 //! - [`types`]: validated values with INICIS limits (MID, order id, amount, text in EUC-KR bytes).
 //! - [`encoding`]: EUC-KR/UTF-8 forms and `parse_str`-style replies [2.5].
-//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison [6].
-//! - [`config`]: merchant, secrets, endpoints, test vs production [1].
+//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison \[6\].
+//! - [`config`]: merchant, secrets, endpoints, test vs production \[1\].
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
+//! - [`order`]: the [`Order`] and [`BillingOrder`] traits a merchant's order type implements.
+//! - [`spec`]: a merchant declared as static data (what `merchant!` writes).
+//!
+//! With the `derive` feature, `#[derive(Order)]`, `#[derive(BillingOrder)]`
+//! and `merchant! { ... }` check an order type or a merchant declaration at
+//! compile time (re-exported here, as serde does with its derives).
 
 #![cfg_attr(
     not(test),

@@ -218,16 +218,205 @@ impl OptionalOfferPeriod for Option<OfferPeriod> {
     }
 }
 
-/// `Reserved::recommended()` with `f` applied: how the derive states its
-/// `reserved(...)` options.
-pub fn reserved(f: impl FnOnce(&mut Reserved)) -> Reserved {
-    let mut r = Reserved::recommended();
-    f(&mut r);
-    r
+/// One `reserved(...)` option of `#[derive(Order)]`, applied on top of
+/// [`Reserved::recommended`].
+#[derive(Debug, Clone, Copy)]
+pub enum ReservedOption {
+    /// `twotrs_isp`.
+    TwotrsIsp(bool),
+    /// `twotrs_bank`.
+    TwotrsBank(bool),
+    /// `apprun_check`.
+    ApprunCheck(bool),
+    /// `app_scheme`.
+    AppScheme(&'static str),
+    /// `ios_app`.
+    IosApp(bool),
+    /// `center_cd`.
+    CenterCd(bool),
+    /// `below_1000`.
+    Below1000(bool),
+    /// `vbank_receipt`.
+    VbankReceipt(bool),
+    /// `bank_receipt`.
+    BankReceipt(bool),
+    /// `card_points`.
+    CardPoints(bool),
+    /// `escrow`.
+    Escrow(bool),
+    /// `ismart_use_sign`.
+    IsmartUseSign(bool),
+    /// `hpp_corps`.
+    HppCorps(&'static [Carrier]),
+    /// `hpp_default_corp`.
+    HppDefaultCorp(Carrier),
+    /// `hpp_nofix`.
+    HppNofix(bool),
+    /// `hpp_bill`.
+    HppBill(bool),
+    /// `extra(key = "value")`.
+    Extra(&'static str, &'static str),
 }
 
-/// The error the generated `payment_request` returns when an order declares
-/// `noti` but the checkout context carries no notification URL.
-pub fn missing_noti_url() -> FieldError {
-    FieldError::new("P_NOTI_URL", FieldErrorKind::Missing)
+impl ReservedOption {
+    fn apply(self, r: &mut Reserved) {
+        match self {
+            ReservedOption::TwotrsIsp(b) => r.twotrs_isp = b,
+            ReservedOption::TwotrsBank(b) => r.twotrs_bank = b,
+            ReservedOption::ApprunCheck(b) => r.apprun_check = b,
+            ReservedOption::AppScheme(s) => r.app_scheme = Some(s.to_owned()),
+            ReservedOption::IosApp(b) => r.ios_app = b,
+            ReservedOption::CenterCd(b) => r.center_cd = b,
+            ReservedOption::Below1000(b) => r.below_1000 = b,
+            ReservedOption::VbankReceipt(b) => r.vbank_receipt = b,
+            ReservedOption::BankReceipt(b) => r.bank_receipt = Some(b),
+            ReservedOption::CardPoints(b) => r.card_points = b,
+            ReservedOption::Escrow(b) => r.escrow = b,
+            ReservedOption::IsmartUseSign(b) => r.ismart_use_sign = b,
+            ReservedOption::HppCorps(c) => r.hpp_corps = c.to_vec(),
+            ReservedOption::HppDefaultCorp(c) => r.hpp_default_corp = Some(c),
+            ReservedOption::HppNofix(b) => r.hpp_nofix = b,
+            ReservedOption::HppBill(b) => r.hpp_bill = b,
+            ReservedOption::Extra(k, v) => r.extra.push((k.to_owned(), v.to_owned())),
+        }
+    }
+}
+
+/// The static choices of a derived order (its struct attributes), as one
+/// constant per type.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderConfig {
+    /// `methods(...)`.
+    pub methods: &'static [Method],
+    /// `noti`: a notification URL is required.
+    pub noti: bool,
+    /// `offer_period = "..."` (already checked by the macro).
+    pub offer_period: Option<&'static str>,
+    /// `merchant_name = "..."`.
+    pub merchant_name: Option<&'static str>,
+    /// `card_option = "..."`.
+    pub card_option: Option<&'static str>,
+    /// `amount_hash = ...`.
+    pub amount_hash: Option<bool>,
+    /// `charset = "..."`.
+    pub result_charset: Option<Charset>,
+    /// `installments(...)` months; empty for none.
+    pub installments: &'static [u8],
+    /// `installments(..., no_lump_sum)`.
+    pub no_lump_sum: bool,
+    /// `reserved(...)`; empty keeps the recommended set.
+    pub reserved: &'static [ReservedOption],
+}
+
+/// The per-order values of a derived order (its fields and literals).
+#[derive(Debug, Clone, Copy)]
+pub struct OrderValues<'a> {
+    /// `P_OID`.
+    pub order_id: &'a str,
+    /// `P_AMT`.
+    pub amount: Amount,
+    /// `P_GOODS`.
+    pub goods: &'a str,
+    /// `P_UNAME`.
+    pub buyer_name: &'a str,
+    /// `P_MOBILE`.
+    pub buyer_phone: Option<&'a str>,
+    /// `P_EMAIL`.
+    pub buyer_email: Option<&'a str>,
+    /// `P_NOTI`.
+    pub merchant_data: Option<&'a str>,
+    /// `P_TAX`.
+    pub tax: Option<Amount>,
+    /// `P_TAXFREE`.
+    pub tax_free: Option<Amount>,
+    /// `P_VBANK_DT`/`P_VBANK_TM`.
+    pub vbank_deadline: Option<&'a VbankDeadline>,
+    /// `P_OFFER_PERIOD` from a field.
+    pub offer_period: Option<&'a OfferPeriod>,
+}
+
+/// What a derived `Order::payment_request` does, compiled once here rather
+/// than once per order type: check the method, require the noti URL when the
+/// order declares `noti`, and fill [`PaymentRequest::builder`] from the
+/// values and the static choices.
+pub fn payment_request(
+    ctx: &CheckoutContext,
+    config: &OrderConfig,
+    v: OrderValues<'_>,
+) -> Result<PaymentRequest, FieldError> {
+    if !config.methods.contains(&ctx.method) {
+        return Err(FieldError::new(
+            "P_INI_PAYMENT",
+            FieldErrorKind::Format("one of the order's allowed payment methods"),
+        ));
+    }
+    if config.noti && ctx.noti_url.is_none() {
+        return Err(FieldError::new("P_NOTI_URL", FieldErrorKind::Missing));
+    }
+    let mut b = PaymentRequest::builder(ctx.method, v.order_id, v.amount)
+        .next_url(ctx.next_url.clone())
+        .goods(v.goods)
+        .buyer_name(v.buyer_name);
+    if let Some(u) = &ctx.noti_url {
+        b = b.noti_url(u.clone());
+    }
+    if let Some(u) = &ctx.return_url {
+        b = b.return_url(u.clone());
+    }
+    if let Some(x) = v.buyer_phone {
+        b = b.buyer_phone(x);
+    }
+    if let Some(x) = v.buyer_email {
+        b = b.buyer_email(x);
+    }
+    if let Some(x) = v.merchant_data {
+        b = b.merchant_data(x);
+    }
+    if let Some(x) = v.tax {
+        b = b.tax(x);
+    }
+    if let Some(x) = v.tax_free {
+        b = b.tax_free(x);
+    }
+    if ctx.method == Method::Vbank
+        && let Some(d) = v.vbank_deadline
+    {
+        b = b.vbank_deadline(d.clone(), ctx.today_kst.clone().unwrap_or_default());
+    }
+    let period = match (v.offer_period, config.offer_period) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some("M2")) => Some(OfferPeriod::Monthly),
+        (None, Some("Y2")) => Some(OfferPeriod::Yearly),
+        (None, Some(range)) => Some(OfferPeriod::Range(range.to_owned())),
+        (None, None) => None,
+    };
+    if let Some(p) = period {
+        b = b.offer_period(p);
+    }
+    if let Some(x) = config.merchant_name {
+        b = b.merchant_name(x);
+    }
+    if let Some(x) = config.card_option {
+        b = b.card_option(x);
+    }
+    if let Some(x) = config.amount_hash {
+        b = b.amount_hash(x);
+    }
+    if let Some(x) = config.result_charset {
+        b = b.result_charset(x);
+    }
+    if !config.installments.is_empty() {
+        b = b.quota_base(QuotaBase {
+            months: config.installments.to_vec(),
+            without_lump_sum: config.no_lump_sum,
+        });
+    }
+    if !config.reserved.is_empty() {
+        let mut r = Reserved::recommended();
+        for o in config.reserved {
+            o.apply(&mut r);
+        }
+        b = b.reserved(r);
+    }
+    b.build()
 }

@@ -668,94 +668,88 @@ fn emit(input: &DeriveInput, opts: &Opts, roles: &Roles<'_>, krate: &TokenStream
     let p = quote!(#krate::__private);
     let generic = input.generics.type_params().next().is_some()
         || input.generics.const_params().next().is_some();
-    let methods = opts.methods.iter().flat_map(|(_, ms)| ms).map(|m| {
-        let v = Ident::new(m.variant, m.span);
-        match m.kind {
-            Some((k, _)) => {
-                let kv = Ident::new(
-                    PHONE_KINDS
+    let methods: Vec<TokenStream> = opts
+        .methods
+        .iter()
+        .flat_map(|(_, ms)| ms)
+        .map(|m| {
+            let v = Ident::new(m.variant, m.span);
+            match m.kind {
+                Some((k, _)) => {
+                    let kv = PHONE_KINDS
                         .iter()
                         .find(|(n, _)| *n == k)
-                        .map_or("Content", |x| x.1),
-                    m.span,
-                );
-                quote!(#p::Method::#v(#p::HppMethod::#kv))
+                        .map_or("Content", |x| x.1);
+                    let kv = Ident::new(kv, m.span);
+                    quote!(#p::Method::#v(#p::HppMethod::#kv))
+                }
+                None => quote!(#p::Method::#v),
             }
-            None => quote!(#p::Method::#v),
-        }
-    });
+        })
+        .collect();
+    let none = quote!(::core::option::Option::None);
+    let some = |t: TokenStream| quote!(::core::option::Option::Some(#t));
     let order_id = roles.text_expr(krate, "order_id");
     let amount = roles.amount_expr(krate, "amount");
     let goods = roles.text_expr(krate, "goods");
     let buyer_name = roles.text_expr(krate, "buyer_name");
-    let mut steps = TokenStream::new();
-    for (key, setter) in [
-        ("buyer_phone", quote!(buyer_phone)),
-        ("buyer_email", quote!(buyer_email)),
-        ("merchant_data", quote!(merchant_data)),
-    ] {
+    let opt_text = |key: &str| {
         if roles.get(key).is_some() {
-            let e = roles.opt_text_expr(krate, key);
-            steps.extend(quote! {
-                if let ::core::option::Option::Some(v) = #e { b = b.#setter(v); }
-            });
+            roles.opt_text_expr(krate, key)
+        } else {
+            none.clone()
         }
-    }
-    for (key, setter) in [("tax", quote!(tax)), ("tax_free", quote!(tax_free))] {
+    };
+    let opt_amount = |key: &str| {
         if roles.get(key).is_some() {
-            let e = roles.opt_amount_expr(krate, key);
-            steps.extend(quote! {
-                if let ::core::option::Option::Some(v) = #e { b = b.#setter(v); }
-            });
+            roles.opt_amount_expr(krate, key)
+        } else {
+            none.clone()
         }
-    }
-    if let Some(Source::Field { ident, ty, .. }) = roles.get("vbank_deadline") {
-        let get = quote_spanned!(ty.span()=> <#ty as #p::OptionalVbankDeadline>::opt_deadline(&self.#ident));
-        steps.extend(quote! {
-            if ctx.method == #p::Method::Vbank {
-                if let ::core::option::Option::Some(v) = #get {
-                    b = b.vbank_deadline(::core::clone::Clone::clone(v), ctx.today_kst.clone().unwrap_or_default());
-                }
-            }
-        });
-    }
-    if roles.get("offer_period").is_some() {
-        let e = roles.period_expr(krate, "offer_period");
-        steps.extend(quote! {
-            if let ::core::option::Option::Some(v) = #e { b = b.offer_period(v); }
-        });
-    }
-    if let Some(l) = &opts.merchant_name {
-        steps.extend(quote!(b = b.merchant_name(#l);));
-    }
-    if let Some(l) = &opts.card_option {
-        steps.extend(quote!(b = b.card_option(#l);));
-    }
-    if let Some(on) = opts.amount_hash {
-        steps.extend(quote!(b = b.amount_hash(#on);));
-    }
-    if let Some(cs) = opts.charset {
-        let v = Ident::new(cs, Span::call_site());
-        steps.extend(quote!(b = b.result_charset(#p::Charset::#v);));
-    }
-    if let Some((_, months, no_lump)) = &opts.installments {
-        steps.extend(quote! {
-            b = b.quota_base(#p::QuotaBase { months: ::std::vec![#(#months),*], without_lump_sum: #no_lump });
-        });
-    }
-    if !opts.reserved.is_empty() {
-        let sets = opts.reserved.iter().map(|(k, _, v)| reserved_set(&p, k, v));
-        steps.extend(quote! {
-            b = b.reserved(#p::reserved(|r| { #(#sets)* }));
-        });
-    }
-    let noti_check = opts.noti.map(|_| {
-        quote! {
-            if ctx.noti_url.is_none() {
-                return ::core::result::Result::Err(#p::missing_noti_url());
-            }
+    };
+    let (buyer_phone, buyer_email, merchant_data) = (
+        opt_text("buyer_phone"),
+        opt_text("buyer_email"),
+        opt_text("merchant_data"),
+    );
+    let (tax, tax_free) = (opt_amount("tax"), opt_amount("tax_free"));
+    let vbank_deadline = match roles.get("vbank_deadline") {
+        Some(Source::Field { ident, ty, .. }) => {
+            quote_spanned!(ty.span()=> <#ty as #p::OptionalVbankDeadline>::opt_deadline(&self.#ident))
         }
+        _ => none.clone(),
+    };
+    let (offer_period, offer_period_literal) = match roles.get("offer_period") {
+        Some(Source::Field { ident, ty, .. }) => (
+            quote_spanned!(ty.span()=> <#ty as #p::OptionalOfferPeriod>::opt_period(&self.#ident)),
+            none.clone(),
+        ),
+        Some(Source::Literal(l)) => (none.clone(), some(quote!(#l))),
+        None => (none.clone(), none.clone()),
+    };
+    let merchant_name = opts
+        .merchant_name
+        .as_ref()
+        .map_or(none.clone(), |l| some(quote!(#l)));
+    let card_option = opts
+        .card_option
+        .as_ref()
+        .map_or(none.clone(), |l| some(quote!(#l)));
+    let amount_hash = opts.amount_hash.map_or(none.clone(), |b| some(quote!(#b)));
+    let charset = opts.charset.map_or(none.clone(), |c| {
+        let c = Ident::new(c, Span::call_site());
+        some(quote!(#p::Charset::#c))
     });
+    let (months, no_lump) = match &opts.installments {
+        Some((_, m, n)) => (m.clone(), *n),
+        None => (Vec::new(), false),
+    };
+    let noti = opts.noti.is_some();
+    let reserved: Vec<TokenStream> = opts
+        .reserved
+        .iter()
+        .flat_map(|(k, _, v)| reserved_options(&p, k, v))
+        .collect();
     let (free_checks, fn_checks) = if generic {
         (TokenStream::new(), roles.capacity_checks(krate, true))
     } else {
@@ -767,53 +761,81 @@ fn emit(input: &DeriveInput, opts: &Opts, roles: &Roles<'_>, krate: &TokenStream
         impl #impl_generics #p::Order for #name #ty_generics #where_clause {
             const METHODS: &'static [#p::Method] = &[#(#methods),*];
 
+            // `#[inline]`: like a generic, codegen happens where the order is
+            // used, not for every derived type (the compile-cost benchmark).
+            #[inline]
             fn order_id(&self) -> &str {
                 #order_id
             }
 
+            #[inline]
             fn amount(&self) -> #p::Amount {
                 #amount
             }
 
+            #[inline]
             fn payment_request(
                 &self,
                 ctx: &#p::CheckoutContext,
             ) -> ::core::result::Result<#p::PaymentRequest, #p::FieldError> {
                 #fn_checks
-                ctx.check_method::<Self>()?;
-                #noti_check
-                let mut b = ctx.builder(self).goods(#goods).buyer_name(#buyer_name);
-                #steps
-                b.build()
+                const CONFIG: #p::OrderConfig = #p::OrderConfig {
+                    methods: &[#(#methods),*],
+                    noti: #noti,
+                    offer_period: #offer_period_literal,
+                    merchant_name: #merchant_name,
+                    card_option: #card_option,
+                    amount_hash: #amount_hash,
+                    result_charset: #charset,
+                    installments: &[#(#months),*],
+                    no_lump_sum: #no_lump,
+                    reserved: &[#(#reserved),*],
+                };
+                #p::payment_request(ctx, &CONFIG, #p::OrderValues {
+                    order_id: #order_id,
+                    amount: #amount,
+                    goods: #goods,
+                    buyer_name: #buyer_name,
+                    buyer_phone: #buyer_phone,
+                    buyer_email: #buyer_email,
+                    merchant_data: #merchant_data,
+                    tax: #tax,
+                    tax_free: #tax_free,
+                    vbank_deadline: #vbank_deadline,
+                    offer_period: #offer_period,
+                })
             }
         }
     }
 }
 
-fn reserved_set(p: &TokenStream, key: &str, v: &ReservedValue) -> TokenStream {
-    // The option keys are the field names of `inipay_core::mobile::Reserved`.
-    let field = Ident::new(key, Span::call_site());
+/// The `ReservedOption`s for one `reserved(...)` entry.
+fn reserved_options(p: &TokenStream, key: &str, v: &ReservedValue) -> Vec<TokenStream> {
+    let variant: String = key
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    let variant = Ident::new(&variant, Span::call_site());
     match v {
-        ReservedValue::Bool(b) if key == "bank_receipt" => {
-            quote!(r.bank_receipt = ::core::option::Option::Some(#b);)
-        }
-        ReservedValue::Bool(b) => quote!(r.#field = #b;),
-        ReservedValue::Str(l) => {
-            quote!(r.#field = ::core::option::Option::Some(::std::string::String::from(#l));)
-        }
+        ReservedValue::Bool(b) => vec![quote!(#p::ReservedOption::#variant(#b))],
+        ReservedValue::Str(l) => vec![quote!(#p::ReservedOption::#variant(#l))],
         ReservedValue::Corps(list) => {
             let cs = list.iter().map(|c| Ident::new(c, Span::call_site()));
-            quote!(r.hpp_corps = ::std::vec![#(#p::Carrier::#cs),*];)
+            vec![quote!(#p::ReservedOption::HppCorps(&[#(#p::Carrier::#cs),*]))]
         }
         ReservedValue::Corp(c) => {
             let c = Ident::new(c, Span::call_site());
-            quote!(r.hpp_default_corp = ::core::option::Option::Some(#p::Carrier::#c);)
+            vec![quote!(#p::ReservedOption::HppDefaultCorp(#p::Carrier::#c))]
         }
-        ReservedValue::Extra(pairs) => {
-            let ks = pairs.iter().map(|(k, _)| k);
-            let vs = pairs.iter().map(|(_, v)| v);
-            quote!(#(r.extra.push((::std::string::String::from(#ks), ::std::string::String::from(#vs)));)*)
-        }
+        ReservedValue::Extra(pairs) => pairs
+            .iter()
+            .map(|(k, v)| quote!(#p::ReservedOption::Extra(#k, #v)))
+            .collect(),
     }
 }
 

@@ -96,7 +96,14 @@ impl<'a> Roles<'a> {
 
     /// Reports an unknown key among `known` and excuses the role it most
     /// likely meant, so no "missing role" error follows the typo.
-    pub(crate) fn unknown_key(&mut self, cx: &mut Ctxt, span: Span, what: &str, key: &str, known: &[&str]) {
+    pub(crate) fn unknown_key(
+        &mut self,
+        cx: &mut Ctxt,
+        span: Span,
+        what: &str,
+        key: &str,
+        known: &[&str],
+    ) {
         cx.error_at(span, suggest::unknown_message(what, key, known));
         if let Some(s) = suggest::closest(key, known)
             && let Some(d) = self.defs.iter().find(|d| d.key == s)
@@ -282,6 +289,11 @@ impl<'a> Roles<'a> {
             let (Some(limit), Some(Source::Field { ty, .. })) = (def.limit, slot) else {
                 continue;
             };
+            if types::is_unbounded_text(types::strip_option(ty)) {
+                // `String`, `&str`, ...: nothing to check at compile time; the
+                // value is checked when the request is built.
+                continue;
+            }
             let trait_ = match def.kind {
                 Kind::Text => quote!(TextField),
                 Kind::OptText => quote!(OptionalText),

@@ -39,6 +39,22 @@ pub(crate) fn capacity_span(ty: &Type) -> proc_macro2::Span {
     ty.span()
 }
 
+/// Whether the type is visibly one of the unbounded text types (`String`,
+/// `&str`, `Box<str>`, `Cow<str>`), whose capacity check would be a no-op.
+pub(crate) fn is_unbounded_text(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")),
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            let of_str = || {
+                matches!(&s.arguments, PathArguments::AngleBracketed(a)
+                    if matches!(a.args.last(), Some(GenericArgument::Type(Type::Path(t))) if t.path.is_ident("str")))
+            };
+            s.ident == "String" || ((s.ident == "Box" || s.ident == "Cow") && of_str())
+        }),
+        _ => false,
+    }
+}
+
 /// Why a type can never be an amount of won, when that is visible from its
 /// name: floats and signed integers.
 pub(crate) fn bad_amount_type(ty: &Type) -> Option<String> {
@@ -113,6 +129,10 @@ mod tests {
         assert!(bad_amount_type(&t).is_none());
         let t: Type = syn::parse_quote!(&'a str);
         assert_eq!(erase_lifetimes(&t).to_string(), "& 'static str");
+        let t: Type = syn::parse_quote!(Cow<'a, str>);
+        assert!(is_unbounded_text(&t));
+        let t: Type = syn::parse_quote!(Box<Text<100>>);
+        assert!(!is_unbounded_text(&t));
         let t: Type = syn::parse_quote!(inipay_core::Text<100>);
         assert_eq!(display(&t), "inipay_core::Text<100>");
     }

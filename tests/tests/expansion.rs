@@ -128,9 +128,15 @@ fn every_method_matches_the_builder() {
         let body = assert_same_wire(&derived, &by_hand);
         let body = String::from_utf8(body).unwrap();
         // 테스트상품 and 홍길동 in EUC-KR, percent-encoded.
-        assert!(body.contains("P_GOODS=%C5%D7%BD%BA%C6%AE%BB%F3%C7%B0"), "{body}");
+        assert!(
+            body.contains("P_GOODS=%C5%D7%BD%BA%C6%AE%BB%F3%C7%B0"),
+            "{body}"
+        );
         assert!(body.contains("P_UNAME=%C8%AB%B1%E6%B5%BF"), "{body}");
-        assert_eq!(body.contains("P_VBANK_DT=20240111"), method == Method::Vbank);
+        assert_eq!(
+            body.contains("P_VBANK_DT=20240111"),
+            method == Method::Vbank
+        );
     }
 }
 
@@ -145,9 +151,12 @@ macro_rules! phone_kind_case {
 
         let m = Method::Mobile(HppMethod::$variant);
         assert_eq!($name::METHODS, &[m]);
-        let derived = $name { order_id: "P-1", amount: 1_000 }
-            .payment_request(&CheckoutContext::new(m, NEXT))
-            .unwrap();
+        let derived = $name {
+            order_id: "P-1",
+            amount: 1_000,
+        }
+        .payment_request(&CheckoutContext::new(m, NEXT))
+        .unwrap();
         let by_hand = PaymentRequest::builder(m, "P-1", Amount::won(1_000))
             .next_url(NEXT)
             .goods("월 구독")
@@ -301,10 +310,7 @@ fn run_time_errors_are_typed() {
     let mut emoji = shop();
     emoji.merchant_data = "🎁".into();
     assert_eq!(
-        emoji
-            .payment_request(&ctx(Method::Card))
-            .unwrap_err()
-            .kind,
+        emoji.payment_request(&ctx(Method::Card)).unwrap_err().kind,
         FieldErrorKind::Unencodable('🎁')
     );
 }
@@ -345,7 +351,12 @@ mod facade {
 }
 
 #[derive(Order)]
-#[inipay(methods(bank), crate = "crate::facade::payments", goods = "g", buyer_name = "n")]
+#[inipay(
+    methods(bank),
+    crate = "crate::facade::payments",
+    goods = "g",
+    buyer_name = "n"
+)]
 struct ThroughFacade {
     order_id: String,
     amount: u64,
@@ -397,9 +408,6 @@ fn billing_fields_match_the_constructor() {
     .unwrap();
     assert!(plan.billing_fields().unwrap() == by_hand);
     assert_eq!((Plan::ENCRYPTED_BILLKEY, Plan::BELOW_1000), (true, false));
-    let bad = Plan {
-        amount: 0,
-        ..plan
-    };
+    let bad = Plan { amount: 0, ..plan };
     assert_eq!(bad.billing_fields().unwrap_err().field, "price");
 }

@@ -28,7 +28,10 @@ fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option
 #[test]
 fn a_missing_variable_is_named() {
     let e = SHOP
-        .load_with(env(&[("SHOP_HASH_KEY", "0123456789ABCDEF0123456789ABCDEF")]))
+        .load_with(env(&[(
+            "SHOP_HASH_KEY",
+            "0123456789ABCDEF0123456789ABCDEF",
+        )]))
         .unwrap_err();
     assert_eq!(
         e,
