@@ -286,8 +286,6 @@ impl ReservedOption {
 /// constant per type.
 #[derive(Debug, Clone, Copy)]
 pub struct OrderConfig {
-    /// `methods(...)`.
-    pub methods: &'static [Method],
     /// `noti`: a notification URL is required.
     pub noti: bool,
     /// `offer_period = "..."` (already checked by the macro).
@@ -306,6 +304,22 @@ pub struct OrderConfig {
     pub no_lump_sum: bool,
     /// `reserved(...)`; empty keeps the recommended set.
     pub reserved: &'static [ReservedOption],
+}
+
+impl OrderConfig {
+    /// No struct-level choices beyond the methods: generated code writes only
+    /// what differs (`..OrderConfig::DEFAULT`).
+    pub const DEFAULT: OrderConfig = OrderConfig {
+        noti: false,
+        offer_period: None,
+        merchant_name: None,
+        card_option: None,
+        amount_hash: None,
+        result_charset: None,
+        installments: &[],
+        no_lump_sum: false,
+        reserved: &[],
+    };
 }
 
 /// The per-order values of a derived order (its fields and literals).
@@ -335,16 +349,35 @@ pub struct OrderValues<'a> {
     pub offer_period: Option<&'a OfferPeriod>,
 }
 
+impl OrderValues<'static> {
+    /// The optional values all absent: generated code writes only the roles
+    /// the order fills (`..OrderValues::EMPTY`).
+    pub const EMPTY: OrderValues<'static> = OrderValues {
+        order_id: "",
+        amount: Amount::ZERO,
+        goods: "",
+        buyer_name: "",
+        buyer_phone: None,
+        buyer_email: None,
+        merchant_data: None,
+        tax: None,
+        tax_free: None,
+        vbank_deadline: None,
+        offer_period: None,
+    };
+}
+
 /// What a derived `Order::payment_request` does, compiled once here rather
 /// than once per order type: check the method, require the noti URL when the
 /// order declares `noti`, and fill [`PaymentRequest::builder`] from the
 /// values and the static choices.
 pub fn payment_request(
     ctx: &CheckoutContext,
+    methods: &[Method],
     config: &OrderConfig,
     v: OrderValues<'_>,
 ) -> Result<PaymentRequest, FieldError> {
-    if !config.methods.contains(&ctx.method) {
+    if !methods.contains(&ctx.method) {
         return Err(FieldError::new(
             "P_INI_PAYMENT",
             FieldErrorKind::Format("one of the order's allowed payment methods"),

@@ -687,69 +687,83 @@ fn emit(input: &DeriveInput, opts: &Opts, roles: &Roles<'_>, krate: &TokenStream
             }
         })
         .collect();
-    let none = quote!(::core::option::Option::None);
-    let some = |t: TokenStream| quote!(::core::option::Option::Some(#t));
     let order_id = roles.text_expr(krate, "order_id");
     let amount = roles.amount_expr(krate, "amount");
     let goods = roles.text_expr(krate, "goods");
     let buyer_name = roles.text_expr(krate, "buyer_name");
-    let opt_text = |key: &str| {
+    let some = |t: TokenStream| quote!(::core::option::Option::Some(#t));
+    // Only what differs from the defaults is written out: less code for rustc
+    // to check per derived type.
+    let mut values = vec![
+        quote!(order_id: #order_id),
+        quote!(amount: #amount),
+        quote!(goods: #goods),
+        quote!(buyer_name: #buyer_name),
+    ];
+    for key in ["buyer_phone", "buyer_email", "merchant_data"] {
         if roles.get(key).is_some() {
-            roles.opt_text_expr(krate, key)
-        } else {
-            none.clone()
+            let k = Ident::new(key, Span::call_site());
+            let e = roles.opt_text_expr(krate, key);
+            values.push(quote!(#k: #e));
         }
-    };
-    let opt_amount = |key: &str| {
+    }
+    for key in ["tax", "tax_free"] {
         if roles.get(key).is_some() {
-            roles.opt_amount_expr(krate, key)
-        } else {
-            none.clone()
+            let k = Ident::new(key, Span::call_site());
+            let e = roles.opt_amount_expr(krate, key);
+            values.push(quote!(#k: #e));
         }
-    };
-    let (buyer_phone, buyer_email, merchant_data) = (
-        opt_text("buyer_phone"),
-        opt_text("buyer_email"),
-        opt_text("merchant_data"),
-    );
-    let (tax, tax_free) = (opt_amount("tax"), opt_amount("tax_free"));
-    let vbank_deadline = match roles.get("vbank_deadline") {
+    }
+    if let Some(Source::Field { ident, ty, .. }) = roles.get("vbank_deadline") {
+        let e = quote_spanned!(ty.span()=> <#ty as #p::OptionalVbankDeadline>::opt_deadline(&self.#ident));
+        values.push(quote!(vbank_deadline: #e));
+    }
+    let mut config = Vec::new();
+    match roles.get("offer_period") {
         Some(Source::Field { ident, ty, .. }) => {
-            quote_spanned!(ty.span()=> <#ty as #p::OptionalVbankDeadline>::opt_deadline(&self.#ident))
+            let e = quote_spanned!(ty.span()=> <#ty as #p::OptionalOfferPeriod>::opt_period(&self.#ident));
+            values.push(quote!(offer_period: #e));
         }
-        _ => none.clone(),
-    };
-    let (offer_period, offer_period_literal) = match roles.get("offer_period") {
-        Some(Source::Field { ident, ty, .. }) => (
-            quote_spanned!(ty.span()=> <#ty as #p::OptionalOfferPeriod>::opt_period(&self.#ident)),
-            none.clone(),
-        ),
-        Some(Source::Literal(l)) => (none.clone(), some(quote!(#l))),
-        None => (none.clone(), none.clone()),
-    };
-    let merchant_name = opts
-        .merchant_name
-        .as_ref()
-        .map_or(none.clone(), |l| some(quote!(#l)));
-    let card_option = opts
-        .card_option
-        .as_ref()
-        .map_or(none.clone(), |l| some(quote!(#l)));
-    let amount_hash = opts.amount_hash.map_or(none.clone(), |b| some(quote!(#b)));
-    let charset = opts.charset.map_or(none.clone(), |c| {
+        Some(Source::Literal(l)) => {
+            let e = some(quote!(#l));
+            config.push(quote!(offer_period: #e));
+        }
+        None => {}
+    }
+    if opts.noti.is_some() {
+        config.push(quote!(noti: true));
+    }
+    if let Some(l) = &opts.merchant_name {
+        let e = some(quote!(#l));
+        config.push(quote!(merchant_name: #e));
+    }
+    if let Some(l) = &opts.card_option {
+        let e = some(quote!(#l));
+        config.push(quote!(card_option: #e));
+    }
+    if let Some(b) = opts.amount_hash {
+        let e = some(quote!(#b));
+        config.push(quote!(amount_hash: #e));
+    }
+    if let Some(c) = opts.charset {
         let c = Ident::new(c, Span::call_site());
-        some(quote!(#p::Charset::#c))
-    });
-    let (months, no_lump) = match &opts.installments {
-        Some((_, m, n)) => (m.clone(), *n),
-        None => (Vec::new(), false),
-    };
-    let noti = opts.noti.is_some();
-    let reserved: Vec<TokenStream> = opts
-        .reserved
-        .iter()
-        .flat_map(|(k, _, v)| reserved_options(&p, k, v))
-        .collect();
+        let e = some(quote!(#p::Charset::#c));
+        config.push(quote!(result_charset: #e));
+    }
+    if let Some((_, months, no_lump)) = &opts.installments {
+        config.push(quote!(installments: &[#(#months),*]));
+        config.push(quote!(no_lump_sum: #no_lump));
+    }
+    if !opts.reserved.is_empty() {
+        let reserved = opts
+            .reserved
+            .iter()
+            .flat_map(|(k, _, v)| reserved_options(&p, k, v));
+        config.push(quote!(reserved: &[#(#reserved),*]));
+    }
+    // `..DEFAULT` only when a field is left out (clippy's needless_update).
+    let config_rest = (config.len() < CONFIG_FIELDS).then(|| quote!(..#p::OrderConfig::DEFAULT));
+    let values_rest = (values.len() < VALUE_FIELDS).then(|| quote!(..#p::OrderValues::EMPTY));
     let (free_checks, fn_checks) = if generic {
         (TokenStream::new(), roles.capacity_checks(krate, true))
     } else {
@@ -779,35 +793,21 @@ fn emit(input: &DeriveInput, opts: &Opts, roles: &Roles<'_>, krate: &TokenStream
                 ctx: &#p::CheckoutContext,
             ) -> ::core::result::Result<#p::PaymentRequest, #p::FieldError> {
                 #fn_checks
-                const CONFIG: #p::OrderConfig = #p::OrderConfig {
-                    methods: &[#(#methods),*],
-                    noti: #noti,
-                    offer_period: #offer_period_literal,
-                    merchant_name: #merchant_name,
-                    card_option: #card_option,
-                    amount_hash: #amount_hash,
-                    result_charset: #charset,
-                    installments: &[#(#months),*],
-                    no_lump_sum: #no_lump,
-                    reserved: &[#(#reserved),*],
-                };
-                #p::payment_request(ctx, &CONFIG, #p::OrderValues {
-                    order_id: #order_id,
-                    amount: #amount,
-                    goods: #goods,
-                    buyer_name: #buyer_name,
-                    buyer_phone: #buyer_phone,
-                    buyer_email: #buyer_email,
-                    merchant_data: #merchant_data,
-                    tax: #tax,
-                    tax_free: #tax_free,
-                    vbank_deadline: #vbank_deadline,
-                    offer_period: #offer_period,
-                })
+                const CONFIG: #p::OrderConfig = #p::OrderConfig { #(#config,)* #config_rest };
+                #p::payment_request(
+                    ctx,
+                    <Self as #p::Order>::METHODS,
+                    &CONFIG,
+                    #p::OrderValues { #(#values,)* #values_rest },
+                )
             }
         }
     }
 }
+
+/// The number of fields of `__private::OrderConfig` and `OrderValues`.
+const CONFIG_FIELDS: usize = 9;
+const VALUE_FIELDS: usize = 11;
 
 /// The `ReservedOption`s for one `reserved(...)` entry.
 fn reserved_options(p: &TokenStream, key: &str, v: &ReservedValue) -> Vec<TokenStream> {

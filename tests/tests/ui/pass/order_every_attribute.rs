@@ -83,6 +83,26 @@ struct PhoneBillPhysical {
     buyer_name: Cow<'static, str>,
 }
 
+/// Every struct-level choice at once (no default left to fill in).
+#[derive(Order)]
+#[inipay(
+    methods(card),
+    noti,
+    offer_period = "M2",
+    merchant_name = "상점",
+    card_option = "selcode=14",
+    amount_hash = true,
+    charset = "utf8",
+    installments(3),
+    reserved(below_1000)
+)]
+struct AllChoices {
+    order_id: String,
+    amount: u64,
+    goods: String,
+    buyer_name: String,
+}
+
 /// Lifetimes and type parameters: capacity checks move into the method.
 #[derive(Order)]
 #[inipay(methods(phone(content)), offer_period = "Y2")]
@@ -98,6 +118,7 @@ struct Borrowed<'a, T: Clone> {
 fn main() {
     assert_eq!(Shop::METHODS.len(), 7);
     assert_eq!(PhoneBill::METHODS.len(), 1);
+    assert_eq!(AllChoices::METHODS, &[Method::Card]);
     assert_eq!(PhoneBillPhysical::METHODS.len(), 1);
     assert!(matches!(Borrowed::<u8>::METHODS, [Method::Mobile(_)]));
 }
