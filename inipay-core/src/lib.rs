@@ -42,9 +42,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod billing;
 #[cfg(feature = "client")]
 pub mod client;
-pub mod billing;
 pub mod config;
 pub mod crypto;
 pub mod encoding;

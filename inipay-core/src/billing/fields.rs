@@ -31,7 +31,7 @@ pub enum SizeUnit {
 
 impl SizeUnit {
     /// The length of `text` in this unit. Fails on a character EUC-KR cannot
-    /// carry (in both units: see [`check_text`]).
+    /// carry, in both units (INICIS's back office is EUC-KR throughout).
     pub fn measure(self, text: &str) -> Result<usize, UnencodableChar> {
         let euc_kr = Charset::EucKr.encode(text)?.len();
         Ok(match self {
