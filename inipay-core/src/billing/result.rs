@@ -187,7 +187,11 @@ impl Issued {
         form: &BillingKeyForm,
         iv: BillkeyIv,
     ) -> Result<SecretString, DecryptError> {
-        if !form.encrypted {
+        let received = secrecy::ExposeSecret::expose_secret(&self.billkey);
+        // A plain 40-hex key can never be a ciphertext (it Base64-decodes to
+        // 30 bytes, not a multiple of the 16-byte block), so when INICIS
+        // ignores flg_crypto (S) the key is still usable.
+        if !form.encrypted || is_plain_billkey(received) {
             return Ok(self.billkey.clone());
         }
         let key = merchant
@@ -216,6 +220,11 @@ impl Issued {
             .map_err(|_| DecryptError::MissingKey { field: "data1" })?;
         decrypt_field("data1", wire, key, iv).map(Some)
     }
+}
+
+/// The normal billkey shape: 40 lower-case hex characters (PROTOCOL.md 3.4).
+fn is_plain_billkey(v: &str) -> bool {
+    v.len() == 40 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A failed or cancelled issuance. Some fields may be null on failure
@@ -474,6 +483,28 @@ mod tests {
             .billkey(&merchant(), &form(true), BillkeyIv::KeyPrefix)
             .unwrap_err();
         assert!(!e.to_string().contains("V6Ld"));
+    }
+
+    /// flg_crypto=Y but INICIS sent the plain key: still usable, whatever the IV.
+    #[test]
+    fn plain_key_despite_flg_crypto() {
+        let r = BillingKeyResult::parse(EXAMPLE.as_bytes(), Charset::Utf8).unwrap();
+        let BillingKeyResult::Issued(i) = r else {
+            panic!()
+        };
+        for iv in [BillkeyIv::Zero, BillkeyIv::KeyPrefix] {
+            assert_eq!(
+                i.billkey(&merchant(), &form(true), iv)
+                    .unwrap()
+                    .expose_secret(),
+                BILLKEY
+            );
+        }
+        assert!(is_plain_billkey(BILLKEY));
+        assert!(!is_plain_billkey(&BILLKEY.to_ascii_uppercase()));
+        assert!(!is_plain_billkey(
+            "V6LdAjEUr5zcaqNlP2a+/JV3h2QV4mzh2CiqJFV8fvYAiPgFQ5DxtsrHMCXWWRJX"
+        ));
     }
 
     #[test]

@@ -26,7 +26,7 @@
 
 use super::common::{
     ApiRequest, ApiVersion, Fields, IniapiRequest, RequestMeta, Service, SignError, check_api_text,
-    personal, plain, secret, sign_v1, sign_v2,
+    encrypt, personal, plain, secret, sign_v1, sign_v2,
 };
 use crate::config::Merchant;
 use crate::types::{Amount, FieldError, FieldErrorKind, OrderId, mask_tail};
@@ -81,6 +81,8 @@ pub struct BillingCharge {
     pub tax: Option<Amount>,
     /// `taxFree`, optional.
     pub tax_free: Option<Amount>,
+    reg_no: Option<SecretString>,
+    card_pw: Option<SecretString>,
 }
 
 impl fmt::Debug for BillingCharge {
@@ -114,6 +116,8 @@ pub struct BillingChargeBuilder {
     interest_free: bool,
     tax: Option<Amount>,
     tax_free: Option<Amount>,
+    reg_no: Option<SecretString>,
+    card_pw: Option<SecretString>,
 }
 
 impl fmt::Debug for BillingChargeBuilder {
@@ -148,6 +152,8 @@ impl BillingCharge {
             interest_free: false,
             tax: None,
             tax_free: None,
+            reg_no: None,
+            card_pw: None,
         }
     }
 
@@ -189,6 +195,12 @@ impl IniapiRequest for BillingCharge {
                     plain("quotaInterest", interest),
                 ];
                 self.optional_tax(&mut fields, "taxFree");
+                if let Some(r) = &self.reg_no {
+                    fields.push(secret("regNo", &encrypt(merchant, "regNo", r)?));
+                }
+                if let Some(p) = &self.card_pw {
+                    fields.push(secret("cardPw", &encrypt(merchant, "cardPw", p)?));
+                }
                 sign_v1(
                     merchant,
                     meta,
@@ -198,6 +210,9 @@ impl IniapiRequest for BillingCharge {
                     &[self.moid.as_str(), &price, self.bill_key.expose_secret()],
                 )
             }
+            ApiVersion::V2 if self.reg_no.is_some() || self.card_pw.is_some() => Err(
+                SignError::Unsupported("authenticated billing (regNo/cardPw)", ApiVersion::V2),
+            ),
             ApiVersion::V2 => {
                 // Order of the official v2 sample (PROTOCOL.md 5.2).
                 let mut data: Fields = vec![
@@ -274,6 +289,20 @@ impl BillingChargeBuilder {
         self
     }
 
+    /// `regNo` (\[ENC\]): birth date (`YYMMDD`) or business number, for
+    /// merchants contracted for authenticated billing (PROTOCOL.md 4.2; v1
+    /// only, sent AES-128 encrypted and not part of `hashData`).
+    pub fn reg_no(mut self, v: SecretString) -> Self {
+        self.reg_no = Some(v);
+        self
+    }
+    /// `cardPw` (\[ENC\]): the first two digits of the card password, for
+    /// authenticated billing (v1 only).
+    pub fn card_pw(mut self, v: SecretString) -> Self {
+        self.card_pw = Some(v);
+        self
+    }
+
     /// Validates everything.
     pub fn build(self) -> Result<BillingCharge, FieldError> {
         let moid = OrderId::with_field("moid", &self.moid)?;
@@ -333,6 +362,20 @@ impl BillingChargeBuilder {
                 FieldErrorKind::Format("digits and '-', at most 40"),
             ));
         }
+        let digits = |field: &'static str, v: &Option<SecretString>, lens: &[usize]| match v
+            .as_ref()
+            .map(|s| s.expose_secret())
+        {
+            Some(d) if !d.bytes().all(|b| b.is_ascii_digit()) || !lens.contains(&d.len()) => {
+                Err(FieldError::new(
+                    field,
+                    FieldErrorKind::Format("digits of the documented length"),
+                ))
+            }
+            _ => Ok(()),
+        };
+        digits("regNo", &self.reg_no, &[6, 10])?;
+        digits("cardPw", &self.card_pw, &[2])?;
         if self.card_quota > 36 {
             return Err(FieldError::new(
                 "cardQuota",
@@ -366,6 +409,8 @@ impl BillingChargeBuilder {
             interest_free: self.interest_free,
             tax: self.tax,
             tax_free: self.tax_free,
+            reg_no: self.reg_no,
+            card_pw: self.card_pw,
         })
     }
 }
@@ -526,6 +571,55 @@ mod tests {
         assert_eq!(
             builder().goods_name("a\"b").build().unwrap_err().field,
             "goodName"
+        );
+    }
+
+    #[test]
+    fn authenticated_billing_fields_are_encrypted() {
+        let c = builder()
+            .reg_no(SecretString::from("800101".to_owned()))
+            .card_pw(SecretString::from("12".to_owned()))
+            .build()
+            .unwrap();
+        let r = c
+            .sign(&merchant(), ApiVersion::V1, &meta("192.0.0.1"))
+            .unwrap();
+        let body = String::from_utf8(r.to_body()).unwrap();
+        let enc = |p: &str| {
+            crate::crypto::aes128_cbc_encrypt_b64(
+                test_keys::INIBILLTST_INIAPI_KEY.as_bytes(),
+                test_keys::INIBILLTST_INIAPI_IV.as_bytes(),
+                p.as_bytes(),
+            )
+            .unwrap()
+        };
+        let mut expected = Vec::new();
+        crate::encoding::percent_encode_into(enc("800101").as_bytes(), &mut expected);
+        let expected = String::from_utf8(expected).unwrap();
+        assert!(body.contains(&format!("&regNo={expected}&")), "{body}");
+        assert!(!body.contains("800101"));
+        // Not part of the hash: V7 still holds.
+        assert!(r.hash_data().starts_with("5221a587"));
+        assert!(!format!("{r:?}").contains(&enc("12")));
+        assert!(matches!(
+            c.sign(&merchant(), ApiVersion::V2, &meta("192.0.0.1")),
+            Err(SignError::Unsupported(_, ApiVersion::V2))
+        ));
+        assert_eq!(
+            builder()
+                .card_pw(SecretString::from("123".to_owned()))
+                .build()
+                .unwrap_err()
+                .field,
+            "cardPw"
+        );
+        assert_eq!(
+            builder()
+                .reg_no(SecretString::from("80010".to_owned()))
+                .build()
+                .unwrap_err()
+                .field,
+            "regNo"
         );
     }
 

@@ -311,6 +311,19 @@ impl ApiRequest {
         &self.hash_data
     }
 
+    /// The gateway client's name for this call, which decides retry safety
+    /// (only inquiries are retried).
+    #[cfg(feature = "client")]
+    pub fn call(&self) -> crate::client::Call {
+        use crate::client::Call;
+        match self.service {
+            Service::Billing => Call::BillingCharge,
+            Service::Refund | Service::VacctRefund => Call::Refund,
+            Service::PartialRefund | Service::VacctPartialRefund => Call::PartialRefund,
+            Service::Inquiry => Call::Inquiry,
+        }
+    }
+
     /// The `Content-Type` header to send.
     pub fn content_type(&self) -> &'static str {
         match self.version {
@@ -602,6 +615,30 @@ mod tests {
         assert!(check_api_text("msg", "😀", 100).is_err());
         assert!(check_api_text("goodName", &"가".repeat(26), 80).is_ok());
         assert!(check_api_text("goodName", &"가".repeat(27), 80).is_err());
+    }
+
+    #[cfg(feature = "client")]
+    #[test]
+    fn client_call_mapping_matches_retry_safety() {
+        use crate::config::{Endpoints, test_keys};
+        let m = Merchant::test(
+            "INIpayTest",
+            test_keys::inipay_test(),
+            Endpoints::sandbox("http://127.0.0.1:8081").unwrap(),
+        )
+        .unwrap();
+        let meta = RequestMeta::new(Timestamp::from_unix_millis(0), "127.0.0.1").unwrap();
+        let q = super::super::Inquiry::by_tid("T1").unwrap();
+        let r = IniapiConfig::default().sign(&q, &m, &meta).unwrap();
+        assert!(r.call().is_idempotent());
+        let refund = super::super::Refund::new(PayMethod::Card, "T1", "m").unwrap();
+        let r = IniapiConfig {
+            version: ApiVersion::V2,
+        }
+        .sign(&refund, &m, &meta)
+        .unwrap();
+        assert!(!r.call().is_idempotent());
+        assert_eq!(r.service.moves_money(), !r.call().is_idempotent());
     }
 
     #[test]
