@@ -2,8 +2,10 @@
 //! mobile, PROTOCOL.md 3.6), signed with SHA-512 ([`HashVersion::V3`]).
 //!
 //! Its result parameters are not documented (PROTOCOL.md 8.12); the SDK reads
-//! them with the inibill parser ([`BillingKeyResult`](super::BillingKeyResult))
-//! until INICIS confirms otherwise (I). Billing keys from this flow were
+//! them with the inibill parser ([`BillingKeyResult`](super::BillingKeyResult)),
+//! which also accepts the camelCase spellings this request uses
+//! (`resultCode`, `billKey`, `orderId`, `merchantRedirectData`), until INICIS
+//! confirms the names (I). Billing keys from this flow were
 //! reported to work with INIAPI v1 billing but not v2 (PROTOCOL.md 3.6, (1)).
 //!
 //! ```

@@ -222,6 +222,19 @@ impl Issued {
     }
 }
 
+/// The inilitepay (camelCase) spelling of an inibill result field.
+fn camel_case(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "resultcode" => "resultCode",
+        "resultmsg" => "resultMsg",
+        "billkey" => "billKey",
+        "orderid" => "orderId",
+        "authkey" => "authKey",
+        "p_noti" => "merchantRedirectData",
+        _ => return None,
+    })
+}
+
 /// The normal billkey shape: 40 lower-case hex characters (PROTOCOL.md 3.4).
 fn is_plain_billkey(v: &str) -> bool {
     v.len() == 40 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -277,9 +290,16 @@ impl BillingKeyResult {
 
     /// Reads an already decoded form.
     pub fn from_form(form: &Form) -> Result<BillingKeyResult, ResultError> {
-        let get = |k: &str| form.get_nonempty(k).map(str::to_owned);
+        // inibill names (PROTOCOL.md 3.4), else the camelCase spelling the
+        // inilitepay request uses, since its result names are undocumented
+        // (PROTOCOL.md 8.12; (I)).
+        let get = |k: &str| {
+            form.get_nonempty(k)
+                .or_else(|| camel_case(k).and_then(|c| form.get_nonempty(c)))
+                .map(str::to_owned)
+        };
         let code = get("resultcode").ok_or(ResultError::Missing("resultcode"))?;
-        let message = form.get("resultmsg").unwrap_or("").to_owned();
+        let message = get("resultmsg").unwrap_or_default();
         if code != "00" {
             let outcome = if message.to_ascii_lowercase().contains(CANCEL_MARKER) {
                 Outcome::UserCancel
@@ -504,6 +524,41 @@ mod tests {
         assert!(!is_plain_billkey(&BILLKEY.to_ascii_uppercase()));
         assert!(!is_plain_billkey(
             "V6LdAjEUr5zcaqNlP2a+/JV3h2QV4mzh2CiqJFV8fvYAiPgFQ5DxtsrHMCXWWRJX"
+        ));
+    }
+
+    /// inilitepay results (undocumented) in camelCase are read too, and
+    /// verified against an inilitepay form.
+    #[test]
+    fn camel_case_inilitepay_result() {
+        let f = crate::billing::InilitepayRequest::builder("ORDERID1234", Amount::won(1000))
+            .goods("g")
+            .buyer_name("n")
+            .buyer_tel("01012345678")
+            .buyer_email("a@b.com")
+            .return_url("https://a.example/r")
+            .build()
+            .unwrap()
+            .sign(&merchant(), Timestamp::from_unix_millis(0))
+            .unwrap();
+        let body = b"resultCode=00&resultMsg=ok&billKey=734f880246ece4ffdba841c1436399c9968d32cc&orderId=ORDERID1234&mid=INIBillTst&merchantRedirectData=x";
+        let r = BillingKeyResult::parse(body, Charset::Utf8).unwrap();
+        r.verify(&f).unwrap();
+        let BillingKeyResult::Issued(i) = r else {
+            panic!()
+        };
+        assert_eq!(i.merchant_data.as_deref(), Some("x"));
+        assert_eq!(
+            i.billkey(&merchant(), &f, BillkeyIv::Zero)
+                .unwrap()
+                .expose_secret(),
+            BILLKEY
+        );
+        // The inibill spelling wins when both are present.
+        let both = b"resultcode=01&resultCode=00&resultmsg=a";
+        assert!(matches!(
+            BillingKeyResult::parse(both, Charset::Utf8).unwrap(),
+            BillingKeyResult::Failed(_)
         ));
     }
 
