@@ -124,8 +124,14 @@ pub(crate) fn check_order_id(field: &'static str, v: &str) -> Result<(), FieldEr
 /// with at least one digit.
 pub(crate) fn check_phone(field: &'static str, v: &str) -> Result<(), FieldError> {
     const LIMIT: usize = 40;
-    if !v.bytes().any(|b| b.is_ascii_digit()) {
+    if v.is_empty() {
         return Err(FieldError::new(field, FieldErrorKind::Missing));
+    }
+    if !v.bytes().any(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new(
+            field,
+            FieldErrorKind::Format("a phone number (digits and '-')"),
+        ));
     }
     if let Some(c) = v.chars().find(|c| !(c.is_ascii_digit() || *c == '-')) {
         return Err(FieldError::new(field, FieldErrorKind::ForbiddenChar(c)));

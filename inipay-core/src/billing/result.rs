@@ -562,6 +562,26 @@ mod tests {
         ));
     }
 
+    /// The result charset is undocumented (PROTOCOL.md 8.4): EUC-KR parses too.
+    #[test]
+    fn euc_kr_result() {
+        let body = Charset::EucKr
+            .encode_form([
+                ("resultcode", "01"),
+                ("resultmsg", "[cancel]사용자 취소"),
+                ("orderid", "ORDERID1234"),
+            ])
+            .unwrap();
+        let r = BillingKeyResult::parse(&body, Charset::EucKr).unwrap();
+        assert_eq!(r.result().outcome, Outcome::UserCancel);
+        assert_eq!(r.result().message, "[cancel]사용자 취소");
+        // The same bytes are not UTF-8: a typed error, not a panic.
+        assert!(matches!(
+            BillingKeyResult::parse(&body, Charset::Utf8),
+            Err(ResultError::Malformed(_))
+        ));
+    }
+
     #[test]
     fn user_cancel_by_ascii_marker_only() {
         let body = "resultcode=01&resultmsg=%5Bcancel%5D%EC%82%AC%EC%9A%A9%EC%9E%90+%EC%B7%A8%EC%86%8C&orderid=ORDERID1234&mid=INIBillTst";
