@@ -26,19 +26,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Module map (PROTOCOL.md sections in brackets):
+//! Module map (PROTOCOL.md sections in parentheses):
 //! - [`types`]: validated values with INICIS limits (MID, order id, amount, text in EUC-KR bytes).
-//! - [`encoding`]: EUC-KR/UTF-8 forms and `parse_str`-style replies [2.5].
-//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison [6].
-//! - [`config`]: merchant, secrets, endpoints, test vs production [1].
+//! - [`encoding`]: EUC-KR/UTF-8 forms and `parse_str`-style replies (2.5).
+//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison (6).
+//! - [`config`]: merchant, secrets, endpoints, test vs production (1).
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
+//! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
 
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
