@@ -28,9 +28,7 @@ use super::{Reserved, chkfake};
 use crate::config::{ConfigError, Merchant, Origin};
 use crate::encoding::{Charset, UnencodableField};
 use crate::time::Timestamp;
-use crate::types::{
-    Amount, BuyerName, Email, FieldError, FieldErrorKind, OrderId, Phone, Text, check_text,
-};
+use crate::types::{Amount, BuyerName, Email, FieldError, FieldErrorKind, OrderId, Phone, Text};
 use std::fmt;
 
 /// Phone-payment product kind (`P_HPP_METHOD`, PROTOCOL.md 2.2). Must match the
@@ -754,33 +752,32 @@ impl PaymentRequestBuilder {
             q.wire()?;
         }
         if let Some(c) = &self.card_option {
-            if let Some(ch) = c
-                .chars()
-                .find(|ch| !ch.is_ascii_graphic() || matches!(ch, '&' | '"' | '?'))
-            {
+            // `selcode=14`, `onlycard=visa3d|isp`, `selcode=14:onlycard=visa3d`
+            // (PROTOCOL.md 2.2): letters, digits, `=`, `:`, `|`, `_` and `-`.
+            // Every other character is refused (the generic text check stops
+            // at the first forbidden character, so `:` cannot be exempted
+            // through it).
+            if let Some(ch) = c.chars().find(|ch| {
+                !(ch.is_ascii_alphanumeric() || matches!(ch, '=' | ':' | '|' | '_' | '-'))
+            }) {
                 return Err(FieldError::new(
                     "P_CARD_OPTION",
-                    FieldErrorKind::ForbiddenChar(ch),
+                    if ch.is_ascii() {
+                        FieldErrorKind::ForbiddenChar(ch)
+                    } else {
+                        FieldErrorKind::NotAscii
+                    },
                 ));
             }
-            check_text("P_CARD_OPTION", c, 10)
-                .or_else(|e| match e.kind {
-                    FieldErrorKind::ForbiddenChar(':') => Ok(c.len()),
-                    _ => Err(e),
-                })
-                .and_then(|len| {
-                    if len > 10 {
-                        Err(FieldError::new(
-                            "P_CARD_OPTION",
-                            FieldErrorKind::TooLong {
-                                limit: 10,
-                                actual: len,
-                            },
-                        ))
-                    } else {
-                        Ok(len)
-                    }
-                })?;
+            if c.len() > 10 {
+                return Err(FieldError::new(
+                    "P_CARD_OPTION",
+                    FieldErrorKind::TooLong {
+                        limit: 10,
+                        actual: c.len(),
+                    },
+                ));
+            }
         }
         if self
             .only_card_codes
@@ -1088,6 +1085,34 @@ mod tests {
                 })
                 .build()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn card_option_characters_and_length() {
+        let b = |v: &str| base(Method::Card).card_option(v).build();
+        assert!(b("selcode=14").is_ok());
+        assert!(b("onlycard=i").is_ok());
+        assert_eq!(
+            b("a:<").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar('<'),
+            "a forbidden character after ':' is still refused"
+        );
+        assert_eq!(
+            b("a&b").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar('&')
+        );
+        assert_eq!(
+            b("a b").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar(' ')
+        );
+        assert_eq!(b("카드").unwrap_err().kind, FieldErrorKind::NotAscii);
+        assert_eq!(
+            b("selcode=14:").unwrap_err().kind,
+            FieldErrorKind::TooLong {
+                limit: 10,
+                actual: 11
+            }
         );
     }
 
