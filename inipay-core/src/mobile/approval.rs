@@ -15,10 +15,14 @@
 //!    be obtained from a successful, verified reply and always carry the
 //!    approval TID that refunds need.
 //!
-//! If anything fails after the approval call returned (a parse error of a
-//! success, a [`VerifyError`] with [`requires_net_cancel`](VerifyError::requires_net_cancel),
-//! the merchant's own storage), net-cancel with module
-//! [`net_cancel`](super::net_cancel) (PROTOCOL.md 2.8, 7.7).
+//! Once the approval request was sent, anything that goes wrong must end in
+//! a net cancel with module [`net_cancel`](super::net_cancel) (PROTOCOL.md
+//! 2.8, 7.7): a timeout or transport error, **any** [`ParseError`] of the
+//! reply (an unreadable reply may well be a success), a [`VerifyError`] with
+//! [`requires_net_cancel`](VerifyError::requires_net_cancel), or a failure
+//! of the merchant's own storage. Only [`VerifyError::NotApproved`] means no
+//! money moved. A net cancel of an authentication that was never approved
+//! is expected to fail harmlessly (I: INICIS documents no codes for it).
 //!
 //! ```
 //! use inipay_core::encoding::Charset;
