@@ -191,12 +191,31 @@ pub struct VbankDeadline {
     pub time: Option<String>,
 }
 
+/// Our cap on `P_CARD_OPTION` (see the builder's check).
+const CARD_OPTION_MAX: usize = 64;
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 impl VbankDeadline {
     fn validate(&self, today_kst: &str) -> Result<(), FieldError> {
         let valid_date = self.date.len() == 8
             && self.date.bytes().all(|b| b.is_ascii_digit())
-            && matches!(self.date[4..6].parse::<u8>(), Ok(1..=12))
-            && matches!(self.date[6..8].parse::<u8>(), Ok(1..=31));
+            && match (
+                self.date[..4].parse::<u32>(),
+                self.date[4..6].parse::<u32>(),
+                self.date[6..8].parse::<u32>(),
+            ) {
+                (Ok(y), Ok(m), Ok(d)) => d >= 1 && d <= days_in_month(y, m),
+                _ => false,
+            };
         if !valid_date {
             return Err(FieldError::new(
                 "P_VBANK_DT",
@@ -308,7 +327,7 @@ pub struct PaymentRequest {
     pub vbank_deadline: Option<VbankDeadline>,
     /// `P_QUOTABASE`.
     pub quota_base: Option<QuotaBase>,
-    /// `P_CARD_OPTION` (10 bytes), e.g. `selcode=14`.
+    /// `P_CARD_OPTION` (at most 64 bytes here), e.g. `selcode=14`.
     pub card_option: Option<String>,
     /// `P_ONLY_CARDCODE`: two-digit card codes.
     pub only_card_codes: Vec<String>,
@@ -769,11 +788,14 @@ impl PaymentRequestBuilder {
                     },
                 ));
             }
-            if c.len() > 10 {
+            // The Welcome manual says 10 bytes, but PROTOCOL.md 2.2's own
+            // examples (`selcode=14:onlycard=visa3d`, 26 bytes) are longer,
+            // so the documented 10 cannot be the real limit. 64 is our cap.
+            if c.len() > CARD_OPTION_MAX {
                 return Err(FieldError::new(
                     "P_CARD_OPTION",
                     FieldErrorKind::TooLong {
-                        limit: 10,
+                        limit: CARD_OPTION_MAX,
                         actual: c.len(),
                     },
                 ));
@@ -1053,6 +1075,15 @@ mod tests {
                 .build()
                 .is_err()
         );
+        for (date, ok) in [
+            ("20240229", true),
+            ("20250229", false),
+            ("20240431", false),
+            ("20240430", true),
+        ] {
+            let r = b().vbank_deadline(v(date, None), "20240101").build();
+            assert_eq!(r.is_ok(), ok, "{date}");
+        }
     }
 
     #[test]
@@ -1107,11 +1138,16 @@ mod tests {
             FieldErrorKind::ForbiddenChar(' ')
         );
         assert_eq!(b("카드").unwrap_err().kind, FieldErrorKind::NotAscii);
+        assert!(
+            b("selcode=14:onlycard=visa3d").is_ok(),
+            "PROTOCOL.md 2.2 example"
+        );
+        assert!(b(&"a".repeat(64)).is_ok());
         assert_eq!(
-            b("selcode=14:").unwrap_err().kind,
+            b(&"a".repeat(65)).unwrap_err().kind,
             FieldErrorKind::TooLong {
-                limit: 10,
-                actual: 11
+                limit: 64,
+                actual: 65
             }
         );
     }
