@@ -23,8 +23,10 @@
 //! ```
 
 mod error;
+mod mobile;
 
 pub use error::ClientError;
+pub use mobile::Exchange;
 
 use crate::config::Origin;
 use std::time::{Duration, Instant};
