@@ -269,3 +269,66 @@ pub async fn approve(sb: &Sandbox, mid: &str, tid: &str) -> (String, Vec<u8>) {
 pub fn ten_minutes() -> Duration {
     Duration::from_secs(600)
 }
+
+/// A fresh approved card transaction (window skipped); returns its approval TID.
+pub async fn approved_card(sb: &Sandbox, oid: &str, amt: u64) -> String {
+    let auth = sb.__seed_authenticated_card("INIpayTest", oid, amt);
+    let (_, b) = approve(sb, "INIpayTest", &auth).await;
+    get(&decode_reply(&b, false), "P_TID").to_owned()
+}
+
+pub const TS: &str = "20240101120000";
+pub const IP: &str = "192.0.0.1";
+pub const KEY: &str = "ItEQKi3rY7uvDS8l";
+pub const IV: &str = "HYb3yQ4f65QL89==";
+pub const BILL_KEY: &str = "rKnPljRn5m6J9Mzz";
+
+pub fn sha512(s: &str) -> String {
+    inipay_sandbox::wire::sha512_hex(s.as_bytes())
+}
+
+/// POSTs a v1 form (UTF-8) and returns the JSON reply.
+pub async fn v1(sb: &Sandbox, path: &str, fields: &[(&str, &str)]) -> serde_json::Value {
+    let r = client()
+        .post(sb.url(path))
+        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+        .body(utf8_form(fields))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json;charset=UTF-8");
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+/// v1 full refund of a card TID.
+pub async fn v1_refund(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    let hash = sha512(&format!("{KEY}RefundCard{TS}{IP}INIpayTest{tid}"));
+    v1(sb, "/api/v1/refund", &[
+        ("type", "Refund"), ("paymethod", "Card"), ("timestamp", TS), ("clientIp", IP),
+        ("mid", "INIpayTest"), ("tid", tid), ("msg", "거래취소요청"), ("hashData", &hash),
+    ]).await
+}
+
+/// v1 partial refund of a card TID.
+pub async fn v1_partial(sb: &Sandbox, tid: &str, price: u64, confirm: u64) -> serde_json::Value {
+    let (p, c) = (price.to_string(), confirm.to_string());
+    let hash = sha512(&format!("{KEY}PartialRefundCard{TS}{IP}INIpayTest{tid}{p}{c}"));
+    v1(sb, "/api/v1/refund", &[
+        ("type", "PartialRefund"), ("paymethod", "Card"), ("timestamp", TS), ("clientIp", IP),
+        ("mid", "INIpayTest"), ("tid", tid), ("msg", "부분취소"), ("price", &p), ("confirmPrice", &c),
+        ("currency", "WON"), ("hashData", &hash),
+    ]).await
+}
+
+/// v1 billing charge with INIBillTst.
+pub async fn v1_billing(sb: &Sandbox, paymethod: &str, moid: &str, price: &str, billkey: &str) -> serde_json::Value {
+    let hash = sha512(&format!("{BILL_KEY}Billing{paymethod}{TS}{IP}INIBillTst{moid}{price}{billkey}"));
+    v1(sb, "/api/v1/billing", &[
+        ("type", "Billing"), ("paymethod", paymethod), ("timestamp", TS), ("clientIp", IP),
+        ("mid", "INIBillTst"), ("url", "www.inicis.com"), ("moid", moid), ("goodName", "테스트상품"),
+        ("buyerName", "홍길동"), ("buyerEmail", "test@test.com"), ("buyerTel", "01012345678"),
+        ("price", price), ("currency", "WON"), ("billKey", billkey), ("authentification", "00"),
+        ("cardQuota", "00"), ("quotaInterest", "0"), ("hashData", &hash),
+    ]).await
+}
