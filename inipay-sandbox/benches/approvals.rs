@@ -15,7 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -50,7 +53,8 @@ async fn main() {
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
-                let tid = sandbox.__seed_authenticated_card("INIpayTest", &format!("B{w}_{n}"), 1000);
+                let tid =
+                    sandbox.__seed_authenticated_card("INIpayTest", &format!("B{w}_{n}"), 1000);
                 let ok = match client
                     .post(&url)
                     .header("Content-Type", "application/x-www-form-urlencoded")
@@ -58,7 +62,10 @@ async fn main() {
                     .send()
                     .await
                 {
-                    Ok(r) => r.bytes().await.is_ok_and(|b| b.starts_with(b"P_STATUS=00&")),
+                    Ok(r) => r
+                        .bytes()
+                        .await
+                        .is_ok_and(|b| b.starts_with(b"P_STATUS=00&")),
                     Err(_) => false,
                 };
                 if ok {

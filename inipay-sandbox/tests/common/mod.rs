@@ -38,7 +38,9 @@ pub fn pct(bytes: &[u8]) -> String {
     let mut s = String::new();
     for &b in bytes {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => s.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                s.push(b as char)
+            }
             b' ' => s.push('+'),
             _ => s.push_str(&format!("%{b:02X}")),
         }
@@ -51,7 +53,10 @@ pub fn euc_kr(s: &str) -> Vec<u8> {
 }
 
 pub fn from_euc_kr(b: &[u8]) -> String {
-    encoding_rs::EUC_KR.decode_without_bom_handling(b).0.into_owned()
+    encoding_rs::EUC_KR
+        .decode_without_bom_handling(b)
+        .0
+        .into_owned()
 }
 
 /// An EUC-KR form body.
@@ -94,7 +99,8 @@ fn unpct(v: &[u8]) -> Vec<u8> {
         match v[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < v.len() => {
-                let h = u8::from_str_radix(std::str::from_utf8(&v[i + 1..i + 3]).unwrap(), 16).unwrap();
+                let h =
+                    u8::from_str_radix(std::str::from_utf8(&v[i + 1..i + 3]).unwrap(), 16).unwrap();
                 out.push(h);
                 i += 2;
             }
@@ -111,7 +117,11 @@ pub fn decode_form(body: &[u8], utf8: bool) -> Vec<(String, String)> {
         .into_iter()
         .map(|(k, v)| {
             let b = unpct(&v);
-            let s = if utf8 { String::from_utf8(b).unwrap() } else { from_euc_kr(&b) };
+            let s = if utf8 {
+                String::from_utf8(b).unwrap()
+            } else {
+                from_euc_kr(&b)
+            };
             (k, s)
         })
         .collect()
@@ -134,6 +144,11 @@ pub fn has(pairs: &[(String, String)], k: &str) -> bool {
     pairs.iter().any(|(n, _)| n == k)
 }
 
+/// Scripted replies of the receiver.
+pub type Script = Arc<Mutex<VecDeque<(u16, &'static [u8])>>>;
+/// Recorded requests.
+pub type Log = Arc<Mutex<Vec<Received>>>;
+
 /// A received request.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -149,7 +164,7 @@ pub struct Received {
 pub struct Receiver {
     pub base: String,
     pub got: Arc<Mutex<Vec<Received>>>,
-    pub script: Arc<Mutex<VecDeque<(u16, &'static [u8])>>>,
+    pub script: Script,
 }
 
 impl Receiver {
@@ -158,7 +173,7 @@ impl Receiver {
         let script = Arc::new(Mutex::new(VecDeque::new()));
         let st = (got.clone(), script.clone());
         async fn any(
-            State((got, script)): State<(Arc<Mutex<Vec<Received>>>, Arc<Mutex<VecDeque<(u16, &'static [u8])>>>)>,
+            State((got, script)): State<(Log, Script)>,
             method: Method,
             uri: Uri,
             headers: HeaderMap,
@@ -171,7 +186,10 @@ impl Receiver {
                 body: body.to_vec(),
             });
             let (code, reply) = script.lock().unwrap().pop_front().unwrap_or((200, b"OK"));
-            (axum::http::StatusCode::from_u16(code).unwrap(), reply.to_vec())
+            (
+                axum::http::StatusCode::from_u16(code).unwrap(),
+                reply.to_vec(),
+            )
         }
         let app = Router::new().fallback(any).with_state(st);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -219,7 +237,10 @@ pub fn card_order(next: &str, oid: &str, amt: &str) -> Vec<(&'static str, String
         ("P_GOODS", "테스트상품".into()),
         ("P_UNAME", "홍길동".into()),
         ("P_NEXT_URL", next.into()),
-        ("P_RESERVED", "twotrs_isp=Y&block_isp=Y&twotrs_isp_noti=N&apprun_check=Y&centerCd=Y".into()),
+        (
+            "P_RESERVED",
+            "twotrs_isp=Y&block_isp=Y&twotrs_isp_noti=N&apprun_check=Y&centerCd=Y".into(),
+        ),
     ]
 }
 
@@ -241,7 +262,12 @@ pub async fn open_window(sb: &Sandbox, path: &str, fields: &[(&'static str, Stri
 }
 
 /// Presses a button in the window; returns the raw response.
-pub async fn press(sb: &Sandbox, session: &str, action: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+pub async fn press(
+    sb: &Sandbox,
+    session: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let mut f = vec![("session", session), ("action", action)];
     f.extend_from_slice(extra);
     client()
@@ -262,7 +288,11 @@ pub async fn approve(sb: &Sandbox, mid: &str, tid: &str) -> (String, Vec<u8>) {
         .send()
         .await
         .unwrap();
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     (ct, r.bytes().await.unwrap().to_vec())
 }
 
@@ -291,44 +321,102 @@ pub fn sha512(s: &str) -> String {
 pub async fn v1(sb: &Sandbox, path: &str, fields: &[(&str, &str)]) -> serde_json::Value {
     let r = client()
         .post(sb.url(path))
-        .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .body(utf8_form(fields))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "application/json;charset=UTF-8");
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json;charset=UTF-8"
+    );
     serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
 }
 
 /// v1 full refund of a card TID.
 pub async fn v1_refund(sb: &Sandbox, tid: &str) -> serde_json::Value {
     let hash = sha512(&format!("{KEY}RefundCard{TS}{IP}INIpayTest{tid}"));
-    v1(sb, "/api/v1/refund", &[
-        ("type", "Refund"), ("paymethod", "Card"), ("timestamp", TS), ("clientIp", IP),
-        ("mid", "INIpayTest"), ("tid", tid), ("msg", "거래취소요청"), ("hashData", &hash),
-    ]).await
+    v1(
+        sb,
+        "/api/v1/refund",
+        &[
+            ("type", "Refund"),
+            ("paymethod", "Card"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "INIpayTest"),
+            ("tid", tid),
+            ("msg", "거래취소요청"),
+            ("hashData", &hash),
+        ],
+    )
+    .await
 }
 
 /// v1 partial refund of a card TID.
 pub async fn v1_partial(sb: &Sandbox, tid: &str, price: u64, confirm: u64) -> serde_json::Value {
     let (p, c) = (price.to_string(), confirm.to_string());
-    let hash = sha512(&format!("{KEY}PartialRefundCard{TS}{IP}INIpayTest{tid}{p}{c}"));
-    v1(sb, "/api/v1/refund", &[
-        ("type", "PartialRefund"), ("paymethod", "Card"), ("timestamp", TS), ("clientIp", IP),
-        ("mid", "INIpayTest"), ("tid", tid), ("msg", "부분취소"), ("price", &p), ("confirmPrice", &c),
-        ("currency", "WON"), ("hashData", &hash),
-    ]).await
+    let hash = sha512(&format!(
+        "{KEY}PartialRefundCard{TS}{IP}INIpayTest{tid}{p}{c}"
+    ));
+    v1(
+        sb,
+        "/api/v1/refund",
+        &[
+            ("type", "PartialRefund"),
+            ("paymethod", "Card"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "INIpayTest"),
+            ("tid", tid),
+            ("msg", "부분취소"),
+            ("price", &p),
+            ("confirmPrice", &c),
+            ("currency", "WON"),
+            ("hashData", &hash),
+        ],
+    )
+    .await
 }
 
 /// v1 billing charge with INIBillTst.
-pub async fn v1_billing(sb: &Sandbox, paymethod: &str, moid: &str, price: &str, billkey: &str) -> serde_json::Value {
-    let hash = sha512(&format!("{BILL_KEY}Billing{paymethod}{TS}{IP}INIBillTst{moid}{price}{billkey}"));
-    v1(sb, "/api/v1/billing", &[
-        ("type", "Billing"), ("paymethod", paymethod), ("timestamp", TS), ("clientIp", IP),
-        ("mid", "INIBillTst"), ("url", "www.inicis.com"), ("moid", moid), ("goodName", "테스트상품"),
-        ("buyerName", "홍길동"), ("buyerEmail", "test@test.com"), ("buyerTel", "01012345678"),
-        ("price", price), ("currency", "WON"), ("billKey", billkey), ("authentification", "00"),
-        ("cardQuota", "00"), ("quotaInterest", "0"), ("hashData", &hash),
-    ]).await
+pub async fn v1_billing(
+    sb: &Sandbox,
+    paymethod: &str,
+    moid: &str,
+    price: &str,
+    billkey: &str,
+) -> serde_json::Value {
+    let hash = sha512(&format!(
+        "{BILL_KEY}Billing{paymethod}{TS}{IP}INIBillTst{moid}{price}{billkey}"
+    ));
+    v1(
+        sb,
+        "/api/v1/billing",
+        &[
+            ("type", "Billing"),
+            ("paymethod", paymethod),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "INIBillTst"),
+            ("url", "www.inicis.com"),
+            ("moid", moid),
+            ("goodName", "테스트상품"),
+            ("buyerName", "홍길동"),
+            ("buyerEmail", "test@test.com"),
+            ("buyerTel", "01012345678"),
+            ("price", price),
+            ("currency", "WON"),
+            ("billKey", billkey),
+            ("authentification", "00"),
+            ("cardQuota", "00"),
+            ("quotaInterest", "0"),
+            ("hashData", &hash),
+        ],
+    )
+    .await
 }
