@@ -81,3 +81,26 @@ impl AutoForm {
         self.fields.encode(self.charset)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn reads_escaped_values_and_get_method() {
+        let page = "<meta charset=\"utf-8\"><form method=\"get\" action=\"https://s/r?a=1&amp;b=2\" accept-charset=\"utf-8\">\
+                    <input type=\"hidden\" name=\"m\" value=\"a &quot;b&quot; &lt;c&gt;\"></form>";
+        let f = AutoForm::parse(page.as_bytes()).unwrap();
+        assert!(f.get);
+        assert_eq!(f.action, "https://s/r?a=1&b=2");
+        assert_eq!(f.fields.get("m"), Some("a \"b\" <c>"));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_pages_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = AutoForm::parse(&bytes);
+        }
+    }
+}
