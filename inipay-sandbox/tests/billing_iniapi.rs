@@ -836,3 +836,36 @@ async fn dashboard_fault_form() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn paymethod_check_can_be_relaxed() {
+    for strict in [true, false] {
+        let (sb, _c) = start_with(|c| SandboxConfig {
+            strict_paymethod: strict,
+            ..c
+        })
+        .await;
+        let tid = approved_card(&sb, "SP1", 1000).await;
+        let hash = sha512(&format!("{KEY}RefundAcct{TS}{IP}INIpayTest{tid}"));
+        let r = v1(
+            &sb,
+            "/api/v1/refund",
+            &[
+                ("type", "Refund"),
+                ("paymethod", "Acct"),
+                ("timestamp", TS),
+                ("clientIp", IP),
+                ("mid", "INIpayTest"),
+                ("tid", &tid),
+                ("msg", "x"),
+                ("hashData", &hash),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r["resultCode"],
+            if strict { "01" } else { "00" },
+            "strict={strict}"
+        );
+    }
+}
