@@ -494,3 +494,39 @@ async fn window_faults_and_get_next_url_option() {
     let auth = card_auth(&sb, &order, "4111111111111111").await;
     assert!(auth.get);
 }
+
+#[tokio::test]
+async fn headless_browser_drives_shop_to_window_to_next_url() {
+    use inipay_sandbox::browser::Browser;
+    let (sb, _c) = start().await;
+    let rx = Receiver::start().await;
+    // What a shop's checkout page would contain: an EUC-KR auto-submit form.
+    let mut inputs = String::new();
+    for (k, v) in card_order(&rx.url("/next"), "BR1", "1000") {
+        inputs.push_str(&format!(
+            "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+            v.replace('&', "&amp;")
+        ));
+    }
+    let checkout = format!(
+        "<meta charset=\"euc-kr\"><form method=\"post\" action=\"{}\" accept-charset=\"euc-kr\">{inputs}</form>",
+        sb.url("/smart/payment/")
+    );
+    let b = Browser::new(sb.base_url());
+    let window = b
+        .submit(&AutoForm::parse(&euc_kr(&checkout)).unwrap())
+        .await
+        .unwrap();
+    assert!(window.text().contains("결제 승인 (Approve)"));
+    let result = b
+        .press(&window, "approve", &[("card_number", "4111111111111111")])
+        .await
+        .unwrap();
+    let landing = b.submit(&result.auto_form().unwrap()).await.unwrap();
+    assert_eq!(landing.status, 200);
+    let got = rx.received();
+    assert_eq!(got[0].path, "/next");
+    let f = decode_form(&got[0].body, false);
+    assert_eq!(get(&f, "P_STATUS"), "00");
+    assert_eq!(get(&f, "P_AMT"), "1000");
+}
