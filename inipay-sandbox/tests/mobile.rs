@@ -530,3 +530,33 @@ async fn headless_browser_drives_shop_to_window_to_next_url() {
     assert_eq!(get(&f, "P_STATUS"), "00");
     assert_eq!(get(&f, "P_AMT"), "1000");
 }
+
+#[tokio::test]
+async fn approval_timeout_is_configurable() {
+    let (sb, clock) = start_with(|c| inipay_sandbox::SandboxConfig {
+        approval_timeout: Some(std::time::Duration::from_secs(600)),
+        ..c
+    })
+    .await;
+    let late = sb.__seed_authenticated_card("INIpayTest", "T1", 1000);
+    clock.advance(std::time::Duration::from_secs(601));
+    let on_time = sb.__seed_authenticated_card("INIpayTest", "T2", 1000);
+    let (_, b) = approve(&sb, "INIpayTest", &late).await;
+    assert!(b.starts_with(b"P_STATUS=01&"));
+    assert!(
+        approve(&sb, "INIpayTest", &on_time)
+            .await
+            .1
+            .starts_with(b"P_STATUS=00&")
+    );
+    // Without the option there is no limit.
+    let (sb, clock) = start().await;
+    let t = sb.__seed_authenticated_card("INIpayTest", "T3", 1000);
+    clock.advance(std::time::Duration::from_secs(86_400));
+    assert!(
+        approve(&sb, "INIpayTest", &t)
+            .await
+            .1
+            .starts_with(b"P_STATUS=00&")
+    );
+}
