@@ -33,6 +33,15 @@ pub enum ClientError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A signed request was handed to the wrong call (a refund request to
+    /// `billing_charge`, say). Nothing was sent.
+    #[error("the {call} call cannot send a {service} request")]
+    WrongRequest {
+        /// The call's name ([`super::Call::name`]).
+        call: &'static str,
+        /// The request's service.
+        service: &'static str,
+    },
     /// The gateway answered with a non-2xx status.
     #[error("the gateway answered HTTP {status}")]
     Status {
@@ -74,6 +83,7 @@ impl ClientError {
             ClientError::Build(_)
             | ClientError::BadUrl
             | ClientError::UrlNotAllowed
+            | ClientError::WrongRequest { .. }
             | ClientError::Connect(_) => false,
         }
     }

@@ -4,12 +4,15 @@ use super::{Call, ClientError, GatewayClient, RawReply};
 use crate::mobile::{ApprovalReply, ApprovalRequest, NetCancelReply, NetCancelRequest, ParseError};
 
 /// A gateway reply kept raw (for the journal) beside its parse result.
+///
+/// `E` is the parse error of the protocol family: [`ParseError`] for Mobile
+/// WEB replies, [`crate::iniapi::ReplyError`] for INIAPI replies.
 #[derive(Debug)]
-pub struct Exchange<T> {
+pub struct Exchange<T, E = ParseError> {
     /// The reply as received.
     pub raw: RawReply,
     /// The typed reply, or why the bytes could not be read.
-    pub parsed: Result<T, ParseError>,
+    pub parsed: Result<T, E>,
 }
 
 impl GatewayClient {

@@ -23,6 +23,7 @@
 //! ```
 
 mod error;
+mod iniapi;
 mod mobile;
 
 pub use error::ClientError;
