@@ -359,7 +359,10 @@ impl fmt::Debug for PaymentRequest {
 }
 
 /// Builds a [`PaymentRequest`]; every check runs in [`build`](Self::build).
-#[derive(Debug, Clone)]
+///
+/// `Debug` masks the buyer's name, phone and e-mail (not yet validated, so
+/// printed only as masked text).
+#[derive(Clone)]
 #[must_use]
 pub struct PaymentRequestBuilder {
     method: Method,
@@ -387,6 +390,26 @@ pub struct PaymentRequestBuilder {
     amount_limit: AmountLimit,
     routing: Routing,
     today_kst: Option<String>,
+}
+
+impl fmt::Debug for PaymentRequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = |v: &Option<String>, keep: usize| {
+            v.as_deref().map(|s| crate::types::mask_tail(s, keep))
+        };
+        f.debug_struct("PaymentRequestBuilder")
+            .field("method", &self.method)
+            .field("order_id", &self.order_id)
+            .field("amount", &self.amount)
+            .field("goods", &self.goods)
+            .field("buyer_name", &masked(&self.buyer_name, 1))
+            .field("buyer_phone", &self.buyer_phone.as_ref().map(|_| "***"))
+            .field("buyer_email", &self.buyer_email.as_ref().map(|_| "***"))
+            .field("next_url", &self.next_url)
+            .field("noti_url", &self.noti_url)
+            .field("amount_hash", &self.amount_hash)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PaymentRequest {
