@@ -6,6 +6,15 @@
 /// the request (a timeout after sending): after an approval, such an error
 /// means "maybe charged" and the caller must net-cancel or inquire, never
 /// assume failure.
+///
+/// ```
+/// use inipay_core::client::ClientError;
+///
+/// // Too large a reply may hide an approval: the outcome is unknown.
+/// assert!(ClientError::BodyTooLarge { limit: 1024 }.is_outcome_unknown());
+/// // A bad URL was never sent.
+/// assert!(!ClientError::BadUrl.is_outcome_unknown());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {

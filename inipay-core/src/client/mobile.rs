@@ -7,6 +7,20 @@ use crate::mobile::{ApprovalReply, ApprovalRequest, NetCancelReply, NetCancelReq
 ///
 /// `E` is the parse error of the protocol family: [`ParseError`] for Mobile
 /// WEB replies, [`crate::iniapi::ReplyError`] for INIAPI replies.
+///
+/// ```
+/// use inipay_core::client::{Exchange, RawReply};
+/// use inipay_core::iniapi::{RefundReply, ReplyError};
+/// use std::time::Duration;
+///
+/// let body = br#"{"resultCode":"00","resultMsg":"ok"}"#.to_vec();
+/// let ex: Exchange<RefundReply, ReplyError> = Exchange {
+///     parsed: RefundReply::parse(&body),
+///     raw: RawReply { status: 200, content_type: None, body, elapsed: Duration::ZERO },
+/// };
+/// assert!(ex.parsed.as_ref().is_ok_and(|r| r.result.is_success()));
+/// assert!(!format!("{ex:?}").contains("resultCode")); // the body is not printed
+/// ```
 #[derive(Debug)]
 pub struct Exchange<T, E = ParseError> {
     /// The reply as received.

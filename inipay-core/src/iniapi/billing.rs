@@ -54,6 +54,21 @@ impl BillingMethod {
 }
 
 /// A validated billing charge.
+///
+/// ```
+/// use inipay_core::iniapi::{BillingCharge, BillingMethod};
+/// use inipay_core::types::Amount;
+/// use secrecy::SecretString;
+///
+/// let charge = BillingCharge::builder(BillingMethod::Card, "SUB-1-202401", Amount::won(9_900),
+///         SecretString::from("734f880246ece4ffdba841c1436399c9968d32cc".to_owned()))
+///     .site_url("shop.example.com")
+///     .goods_name("월정액").buyer_name("홍길동")
+///     .buyer_email("buyer@example.com").buyer_tel("01012345678")
+///     .build()?;
+/// assert!(!format!("{charge:?}").contains("734f88"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct BillingCharge {
     /// `paymethod`.

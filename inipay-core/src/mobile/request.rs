@@ -291,6 +291,21 @@ pub enum AmountLimit {
 }
 
 /// A validated Mobile WEB payment request, not yet tied to a merchant.
+///
+/// ```
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::types::{Amount, FieldErrorKind};
+///
+/// let req = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품")
+///     .buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?;
+/// assert_eq!(req.goods.euc_kr_len(), 10); // P_GOODS is counted in EUC-KR bytes
+/// let err = PaymentRequest::builder(Method::Card, "주문1", Amount::won(1000)).build().unwrap_err();
+/// assert_eq!((err.field, err.kind), ("P_OID", FieldErrorKind::NotAscii));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
     /// Payment method.
@@ -878,6 +893,27 @@ pub enum SignError {
 }
 
 /// A signed payment form for one merchant: what the browser posts to INICIS.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::encoding::{Charset, Form};
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::time::Timestamp;
+/// use inipay_core::types::Amount;
+///
+/// let form = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품").buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?
+///     .sign(&merchant, Timestamp::from_unix_millis(1_704_078_000_000))?;
+/// assert_eq!(form.field("P_AMT"), Some("1000"));
+/// assert!(form.field("P_CHKFAKE").is_some()); // amount hash on by default
+/// // What the browser posts (EUC-KR), read back:
+/// let body = form.to_euc_kr_body()?;
+/// assert_eq!(Form::parse(&body, Charset::EucKr)?.get("P_GOODS"), Some("테스트상품"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentForm {
     /// The MID and mode that made it.
