@@ -1,6 +1,7 @@
 //! INIAPI calls through the gateway client against tiny local servers on
 //! 127.0.0.1: the exact bytes sent (PROTOCOL.md 4.2-4.5, 5.2-5.6), the typed
 //! reply parsed (numbers for strings, nulls), statuses and retry rules.
+#![cfg(feature = "client")]
 
 use inipay_core::client::{ClientConfig, ClientError, GatewayClient};
 use inipay_core::config::{Endpoints, Merchant, Mode, test_keys};

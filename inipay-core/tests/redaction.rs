@@ -6,6 +6,7 @@
 use inipay_core::billing::{
     BillingKeyRequest, BillingKeyResult, BillkeyIv, InilitepayRequest, decrypt_field,
 };
+#[cfg(feature = "client")]
 use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Keys, Merchant, test_keys};
 use inipay_core::encoding::{Charset, Form};
@@ -436,6 +437,7 @@ fn iniapi_requests_replies_and_errors() {
 
 /// The client's errors and raw replies never print the body (which carries
 /// the billkey, card and account numbers).
+#[cfg(feature = "client")]
 #[tokio::test]
 async fn client_errors_and_exchanges() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
