@@ -346,11 +346,8 @@ fn iniapi_billing_fields() {
     over(charge_with(&"A".repeat(41), "k").build(), "moid", 40);
     at(charge_with("m", &"k".repeat(40)).build());
     over(charge_with("m", &"k".repeat(41)).build(), "billKey", 40);
-    // buyerTel's limit is reported as a format error that states it.
     at(charge().buyer_tel(phone(40)).build());
-    let err = charge().buyer_tel(phone(41)).build().unwrap_err();
-    assert_eq!(err.field, "buyerTel");
-    assert!(err.to_string().contains("40"), "{err}");
+    over(charge().buyer_tel(phone(41)).build(), "buyerTel", 40);
     at(charge().buyer_email(email(60)).build());
     let err = charge().buyer_email(email(61)).build().unwrap_err();
     assert_eq!(err.field, "buyerEmail");

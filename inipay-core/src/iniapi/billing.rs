@@ -368,13 +368,19 @@ impl BillingChargeBuilder {
         crate::types::Email::new(&buyer_email)
             .map_err(|e| FieldError::new("buyerEmail", e.kind))?;
         let buyer_tel = req("buyerTel", self.buyer_tel)?;
-        if buyer_tel.is_empty()
-            || buyer_tel.len() > 40
-            || !buyer_tel.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-        {
+        if buyer_tel.is_empty() || !buyer_tel.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
             return Err(FieldError::new(
                 "buyerTel",
-                FieldErrorKind::Format("digits and '-', at most 40"),
+                FieldErrorKind::Format("digits and '-'"),
+            ));
+        }
+        if buyer_tel.len() > 40 {
+            return Err(FieldError::new(
+                "buyerTel",
+                FieldErrorKind::TooLong {
+                    limit: 40,
+                    actual: buyer_tel.len(),
+                },
             ));
         }
         let digits = |field: &'static str, v: &Option<SecretString>, lens: &[usize]| match v
