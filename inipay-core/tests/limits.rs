@@ -410,3 +410,28 @@ fn iniapi_refund_fields() {
         30,
     );
 }
+
+/// `P_TAX` at most 10% of `P_AMT`, `P_TAX + P_TAXFREE` at most `P_AMT`
+/// (PROTOCOL.md 2.2): value limits rather than byte limits.
+#[test]
+fn p_tax_and_p_taxfree_bounds() {
+    let range = |r: Result<PaymentRequest, FieldError>, field: &str, max: u64| {
+        let e = r.unwrap_err();
+        assert_eq!(e.field, field);
+        assert_eq!(e.kind, FieldErrorKind::OutOfRange { min: 0, max });
+    };
+    at(mobile().tax(Amount::won(100)).build());
+    range(mobile().tax(Amount::won(101)).build(), "P_TAX", 100);
+    at(mobile()
+        .tax(Amount::won(100))
+        .tax_free(Amount::won(900))
+        .build());
+    range(
+        mobile()
+            .tax(Amount::won(100))
+            .tax_free(Amount::won(901))
+            .build(),
+        "P_TAXFREE",
+        1000,
+    );
+}
