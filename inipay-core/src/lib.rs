@@ -26,13 +26,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Module map (PROTOCOL.md sections in brackets):
+//! Module map (PROTOCOL.md sections in parentheses):
 //! - [`types`]: validated values with INICIS limits (MID, order id, amount, text in EUC-KR bytes).
-//! - [`encoding`]: EUC-KR/UTF-8 forms and `parse_str`-style replies [2.5].
-//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison \[6\].
-//! - [`config`]: merchant, secrets, endpoints, test vs production \[1\].
+//! - [`encoding`]: EUC-KR/UTF-8 forms and `parse_str`-style replies (2.5).
+//! - [`crypto`]: SHA-256/512, AES-CBC, constant-time comparison (6).
+//! - [`config`]: merchant, secrets, endpoints, test vs production (1).
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
+//! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
+//! - [`billing`]: mobile billing-key issuance (inibill, inilitepay), results, billkey AES (3).
+//! - [`iniapi`]: INIAPI v1/v2 requests (billing charge, refunds, inquiry) and typed replies (4, 5).
 //! - [`order`]: the [`Order`] and [`BillingOrder`] traits a merchant's order type implements.
 //! - [`spec`]: a merchant declared as static data (what `merchant!` writes).
 //!
@@ -45,9 +48,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod billing;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+pub mod iniapi;
 pub mod mobile;
 pub mod order;
 pub mod outcome;

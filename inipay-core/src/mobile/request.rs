@@ -28,9 +28,7 @@ use super::{Reserved, chkfake};
 use crate::config::{ConfigError, Merchant, Origin};
 use crate::encoding::{Charset, UnencodableField};
 use crate::time::Timestamp;
-use crate::types::{
-    Amount, BuyerName, Email, FieldError, FieldErrorKind, OrderId, Phone, Text, check_text,
-};
+use crate::types::{Amount, BuyerName, Email, FieldError, FieldErrorKind, OrderId, Phone, Text};
 use std::fmt;
 
 /// Phone-payment product kind (`P_HPP_METHOD`, PROTOCOL.md 2.2). Must match the
@@ -193,12 +191,33 @@ pub struct VbankDeadline {
     pub time: Option<String>,
 }
 
+/// Our cap on `P_CARD_OPTION` (see the builder's check).
+const CARD_OPTION_MAX: usize = 64;
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        _ => 0,
+    }
+}
+
 impl VbankDeadline {
     fn validate(&self, today_kst: &str) -> Result<(), FieldError> {
         let valid_date = self.date.len() == 8
             && self.date.bytes().all(|b| b.is_ascii_digit())
-            && matches!(self.date[4..6].parse::<u8>(), Ok(1..=12))
-            && matches!(self.date[6..8].parse::<u8>(), Ok(1..=31));
+            && match (
+                self.date[..4].parse::<u32>(),
+                self.date[4..6].parse::<u32>(),
+                self.date[6..8].parse::<u32>(),
+            ) {
+                (Ok(y), Ok(m), Ok(d)) => d >= 1 && d <= days_in_month(y, m),
+                _ => false,
+            };
         if !valid_date {
             return Err(FieldError::new(
                 "P_VBANK_DT",
@@ -272,6 +291,21 @@ pub enum AmountLimit {
 }
 
 /// A validated Mobile WEB payment request, not yet tied to a merchant.
+///
+/// ```
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::types::{Amount, FieldErrorKind};
+///
+/// let req = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품")
+///     .buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?;
+/// assert_eq!(req.goods.euc_kr_len(), 10); // P_GOODS is counted in EUC-KR bytes
+/// let err = PaymentRequest::builder(Method::Card, "주문1", Amount::won(1000)).build().unwrap_err();
+/// assert_eq!((err.field, err.kind), ("P_OID", FieldErrorKind::NotAscii));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
     /// Payment method.
@@ -310,7 +344,7 @@ pub struct PaymentRequest {
     pub vbank_deadline: Option<VbankDeadline>,
     /// `P_QUOTABASE`.
     pub quota_base: Option<QuotaBase>,
-    /// `P_CARD_OPTION` (10 bytes), e.g. `selcode=14`.
+    /// `P_CARD_OPTION` (at most 64 bytes here), e.g. `selcode=14`.
     pub card_option: Option<String>,
     /// `P_ONLY_CARDCODE`: two-digit card codes.
     pub only_card_codes: Vec<String>,
@@ -340,7 +374,10 @@ impl fmt::Debug for PaymentRequest {
 }
 
 /// Builds a [`PaymentRequest`]; every check runs in [`build`](Self::build).
-#[derive(Debug, Clone)]
+///
+/// `Debug` masks the buyer's name, phone and e-mail (not yet validated, so
+/// printed only as masked text).
+#[derive(Clone)]
 #[must_use]
 pub struct PaymentRequestBuilder {
     method: Method,
@@ -368,6 +405,26 @@ pub struct PaymentRequestBuilder {
     amount_limit: AmountLimit,
     routing: Routing,
     today_kst: Option<String>,
+}
+
+impl fmt::Debug for PaymentRequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = |v: &Option<String>, keep: usize| {
+            v.as_deref().map(|s| crate::types::mask_tail(s, keep))
+        };
+        f.debug_struct("PaymentRequestBuilder")
+            .field("method", &self.method)
+            .field("order_id", &self.order_id)
+            .field("amount", &self.amount)
+            .field("goods", &self.goods)
+            .field("buyer_name", &masked(&self.buyer_name, 1))
+            .field("buyer_phone", &self.buyer_phone.as_ref().map(|_| "***"))
+            .field("buyer_email", &self.buyer_email.as_ref().map(|_| "***"))
+            .field("next_url", &self.next_url)
+            .field("noti_url", &self.noti_url)
+            .field("amount_hash", &self.amount_hash)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PaymentRequest {
@@ -754,33 +811,35 @@ impl PaymentRequestBuilder {
             q.wire()?;
         }
         if let Some(c) = &self.card_option {
-            if let Some(ch) = c
-                .chars()
-                .find(|ch| !ch.is_ascii_graphic() || matches!(ch, '&' | '"' | '?'))
-            {
+            // `selcode=14`, `onlycard=visa3d|isp`, `selcode=14:onlycard=visa3d`
+            // (PROTOCOL.md 2.2): letters, digits, `=`, `:`, `|`, `_` and `-`.
+            // Every other character is refused (the generic text check stops
+            // at the first forbidden character, so `:` cannot be exempted
+            // through it).
+            if let Some(ch) = c.chars().find(|ch| {
+                !(ch.is_ascii_alphanumeric() || matches!(ch, '=' | ':' | '|' | '_' | '-'))
+            }) {
                 return Err(FieldError::new(
                     "P_CARD_OPTION",
-                    FieldErrorKind::ForbiddenChar(ch),
+                    if ch.is_ascii() {
+                        FieldErrorKind::ForbiddenChar(ch)
+                    } else {
+                        FieldErrorKind::NotAscii
+                    },
                 ));
             }
-            check_text("P_CARD_OPTION", c, 10)
-                .or_else(|e| match e.kind {
-                    FieldErrorKind::ForbiddenChar(':') => Ok(c.len()),
-                    _ => Err(e),
-                })
-                .and_then(|len| {
-                    if len > 10 {
-                        Err(FieldError::new(
-                            "P_CARD_OPTION",
-                            FieldErrorKind::TooLong {
-                                limit: 10,
-                                actual: len,
-                            },
-                        ))
-                    } else {
-                        Ok(len)
-                    }
-                })?;
+            // The Welcome manual says 10 bytes, but PROTOCOL.md 2.2's own
+            // examples (`selcode=14:onlycard=visa3d`, 26 bytes) are longer,
+            // so the documented 10 cannot be the real limit. 64 is our cap.
+            if c.len() > CARD_OPTION_MAX {
+                return Err(FieldError::new(
+                    "P_CARD_OPTION",
+                    FieldErrorKind::TooLong {
+                        limit: CARD_OPTION_MAX,
+                        actual: c.len(),
+                    },
+                ));
+            }
         }
         if self
             .only_card_codes
@@ -834,6 +893,27 @@ pub enum SignError {
 }
 
 /// A signed payment form for one merchant: what the browser posts to INICIS.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::encoding::{Charset, Form};
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::time::Timestamp;
+/// use inipay_core::types::Amount;
+///
+/// let form = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품").buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?
+///     .sign(&merchant, Timestamp::from_unix_millis(1_704_078_000_000))?;
+/// assert_eq!(form.field("P_AMT"), Some("1000"));
+/// assert!(form.field("P_CHKFAKE").is_some()); // amount hash on by default
+/// // What the browser posts (EUC-KR), read back:
+/// let body = form.to_euc_kr_body()?;
+/// assert_eq!(Form::parse(&body, Charset::EucKr)?.get("P_GOODS"), Some("테스트상품"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentForm {
     /// The MID and mode that made it.
@@ -1056,6 +1136,15 @@ mod tests {
                 .build()
                 .is_err()
         );
+        for (date, ok) in [
+            ("20240229", true),
+            ("20250229", false),
+            ("20240431", false),
+            ("20240430", true),
+        ] {
+            let r = b().vbank_deadline(v(date, None), "20240101").build();
+            assert_eq!(r.is_ok(), ok, "{date}");
+        }
     }
 
     #[test]
@@ -1088,6 +1177,39 @@ mod tests {
                 })
                 .build()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn card_option_characters_and_length() {
+        let b = |v: &str| base(Method::Card).card_option(v).build();
+        assert!(b("selcode=14").is_ok());
+        assert!(b("onlycard=i").is_ok());
+        assert_eq!(
+            b("a:<").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar('<'),
+            "a forbidden character after ':' is still refused"
+        );
+        assert_eq!(
+            b("a&b").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar('&')
+        );
+        assert_eq!(
+            b("a b").unwrap_err().kind,
+            FieldErrorKind::ForbiddenChar(' ')
+        );
+        assert_eq!(b("카드").unwrap_err().kind, FieldErrorKind::NotAscii);
+        assert!(
+            b("selcode=14:onlycard=visa3d").is_ok(),
+            "PROTOCOL.md 2.2 example"
+        );
+        assert!(b(&"a".repeat(64)).is_ok());
+        assert_eq!(
+            b(&"a".repeat(65)).unwrap_err().kind,
+            FieldErrorKind::TooLong {
+                limit: 64,
+                actual: 65
+            }
         );
     }
 
