@@ -175,33 +175,57 @@ pub use order::{BillingOrder, Order};
 pub use inipay_macros::Order;
 
 /// Derives [`order::BillingOrder`] for a billing-key order (빌키 발급,
-/// PROTOCOL.md 3): the values of an inibill request; signing (`hashdata`)
-/// stays in the billing module.
+/// PROTOCOL.md 3): the order yields an unsigned
+/// [`billing::BillingKeyRequest`]; signing (`hashdata`) stays in [`billing`].
 ///
-/// Field roles (by attribute or by field name, `skip` to opt out):
-/// `order_id` (`orderid`, required), `amount` (`price`, required, whole won),
-/// `goods` (`goodname`, required), `buyer_name` (`buyername`, required, 30
-/// bytes), `buyer_phone` (`buyertel`, 40), `buyer_email` (`buyeremail`, 60),
-/// `merchant_data` (`p_noti`), `period` ([`mobile::OfferPeriod`]).
+/// Field roles (by attribute or by field name, `skip` to opt out), with the
+/// inibill sizes of [`billing::limits`]:
 ///
-/// Struct attributes: `billing = card | phone` (required: which window),
-/// `flg_crypto` (ask for an encrypted billkey, PROTOCOL.md 3.3 (S)),
-/// `below_1000` (`merchantreserved=below1000=Y`), literal defaults `goods`,
-/// `buyer_name`, `merchant_data`, `period = "M2" | "Y2" | "YYYYMMDDYYYYMMDD"`,
-/// and `crate = "..."`.
+/// | role | field | accepted types | limit |
+/// |---|---|---|---|
+/// | `order_id` (required) | `orderid` | text | 64 bytes |
+/// | `amount` (required) | `price` | `u8`..`u64`, [`Amount`] | 12 digits |
+/// | `goods` (required) | `goodname` | text | 80 bytes |
+/// | `buyer_name` (required) | `buyername` | text | 30 bytes |
+/// | `buyer_phone` | `buyertel` (card only) | text or `Option` of it | 40 |
+/// | `buyer_email` | `buyeremail` (card only) | text or `Option` of it | 60 |
+/// | `merchant_data` | `p_noti` | text or `Option` of it (printable ASCII) | |
+/// | `period` | `period` | [`billing::Period`] or `Option` of it | |
+///
+/// Struct attributes:
+///
+/// - `billing = card | phone(content | physical)` (required): the window,
+///   and for phone billing its product kind (`type`).
+/// - `flg_crypto`: `flg_crypto=Y`, an encrypted billkey and the
+///   price-including `hashdata` (PROTOCOL.md 3.3 (S)).
+/// - `below_1000`: `merchantreserved=below1000=Y`.
+/// - `card_use = personal | corporate` (`carduse`, card only),
+///   `period_custom = "..."` (card only, 24 bytes).
+/// - `size_unit = utf8 | euc_kr`: how byte limits count (see
+///   [`billing::SizeUnit`]; UTF-8 by default, Hangul = 3 bytes). Literals are
+///   checked at compile time in this unit.
+/// - Literal defaults: `goods = "..."`, `buyer_name = "..."`,
+///   `merchant_data = "..."`, `period = "M2" | "Y2" | "YYYYMMDDYYYYMMDD"`
+///   (phone billing: `M2` or `Y2` only).
+/// - `crate = "path::to::inipay_core"`.
+///
+/// Compile errors: a missing role or kind, phone billing without its product
+/// kind, a card-only role or option on a phone order, a literal over its
+/// size, `Text<N>` over a limit, and the checks shared with
+/// [`derive(Order)`](macro@Order) (unknown keys, duplicates, float amounts).
 ///
 /// ```
 /// use inipay_core::BillingOrder;
-/// use inipay_core::order::BillingKind;
+/// use inipay_core::billing::{BillingKind, HashVersion};
 ///
 /// #[derive(BillingOrder)]
 /// #[inipay(billing = card, period = "M2", goods = "월 구독", flg_crypto)]
 /// struct Plan { order_id: String, amount: u32, buyer_name: String }
 ///
 /// let plan = Plan { order_id: "BILL-1".into(), amount: 9_900, buyer_name: "홍길동".into() };
-/// let f = plan.billing_fields()?;
-/// assert_eq!((Plan::KIND, Plan::ENCRYPTED_BILLKEY), (BillingKind::Card, true));
-/// assert_eq!(f.goods, "월 구독");
+/// let req = plan.billing_request("https://shop.example.com/bill/return")?;
+/// assert_eq!(Plan::KIND, BillingKind::Card);
+/// assert_eq!((req.goods.as_str(), req.hash_version()), ("월 구독", HashVersion::V2));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg(feature = "derive")]

@@ -26,9 +26,9 @@
 //! assert_eq!(req.amount, Amount::won(9_900));
 //! ```
 
-use crate::mobile::{Method, OfferPeriod, PaymentRequest, PaymentRequestBuilder};
-use crate::types::{Amount, FieldError, FieldErrorKind, OrderId, check_text, mask_tail};
-use std::fmt;
+use crate::billing::{BillingKeyRequest, BillingKind};
+use crate::mobile::{Method, PaymentRequest, PaymentRequestBuilder};
+use crate::types::{Amount, FieldError, FieldErrorKind};
 
 /// What the checkout route knows and the order does not: the method the buyer
 /// chose and the absolute callback URLs from configuration (never from the
@@ -122,158 +122,46 @@ pub trait Order {
     fn payment_request(&self, ctx: &CheckoutContext) -> Result<PaymentRequest, FieldError>;
 }
 
-/// Which billing-key window an order opens (PROTOCOL.md 3.1): the card
-/// (`inibill_card.jsp`) or the phone (`inibill_hpp.jsp`) one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BillingKind {
-    /// Card billing key (카드 빌링).
-    Card,
-    /// Phone-bill billing key (휴대폰 빌링).
-    Phone,
-}
-
-/// The values a billing-key order contributes to an inibill request
-/// (PROTOCOL.md 3.2), already checked: what [`BillingOrder::billing_fields`]
-/// returns and what `inipay_core::billing` turns into a signed form.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BillingFields {
-    /// `orderid`.
-    pub order_id: OrderId,
-    /// `price`.
-    pub price: Amount,
-    /// `goodname`.
-    pub goods: String,
-    /// `buyername`.
-    pub buyer_name: String,
-    /// `buyertel`.
-    pub buyer_phone: Option<String>,
-    /// `buyeremail`.
-    pub buyer_email: Option<String>,
-    /// `period`: `M2`, `Y2` or a date range.
-    pub period: Option<OfferPeriod>,
-    /// `p_noti`: merchant data echoed back with the result.
-    pub merchant_data: Option<String>,
-}
-
-impl fmt::Debug for BillingFields {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BillingFields")
-            .field("order_id", &self.order_id)
-            .field("price", &self.price)
-            .field("goods", &self.goods)
-            .field("buyer_name", &mask_tail(&self.buyer_name, 1))
-            .field(
-                "buyer_phone",
-                &self.buyer_phone.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field(
-                "buyer_email",
-                &self.buyer_email.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("period", &self.period)
-            .field("merchant_data", &self.merchant_data.is_some())
-            .finish()
-    }
-}
-
-impl BillingFields {
-    /// Checks the values: the order id (`orderid`), a non-zero price, a
-    /// non-empty product and buyer name without forbidden characters, and the
-    /// period's shape. inibill sizes are not published (PROTOCOL.md 8.10), so
-    /// only the inilitepay limits that are known are applied (buyer name 30
-    /// bytes, phone 40, e-mail 60).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        order_id: &str,
-        price: Amount,
-        goods: &str,
-        buyer_name: &str,
-        buyer_phone: Option<&str>,
-        buyer_email: Option<&str>,
-        period: Option<OfferPeriod>,
-        merchant_data: Option<&str>,
-    ) -> Result<BillingFields, FieldError> {
-        let order_id = OrderId::with_field("orderid", order_id)?;
-        if price.is_zero() {
-            return Err(FieldError::new(
-                "price",
-                FieldErrorKind::OutOfRange {
-                    min: 1,
-                    max: u64::MAX,
-                },
-            ));
-        }
-        let nonempty = |field: &'static str, v: &str, limit: usize| {
-            if v.is_empty() {
-                return Err(FieldError::new(field, FieldErrorKind::Missing));
-            }
-            check_text(field, v, limit).map(|_| ())
-        };
-        nonempty("goodname", goods, usize::MAX)?;
-        nonempty("buyername", buyer_name, 30)?;
-        if let Some(p) = buyer_phone {
-            nonempty("buyertel", p, 40)?;
-        }
-        if let Some(e) = buyer_email {
-            nonempty("buyeremail", e, 60)?;
-        }
-        if let Some(d) = merchant_data {
-            check_text("p_noti", d, usize::MAX)?;
-        }
-        if let Some(OfferPeriod::Range(r)) = &period
-            && !((r.len() == 16 || r.len() == 24) && r.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(FieldError::new(
-                "period",
-                FieldErrorKind::Format("M2, Y2, or 16 or 24 digits (YYYYMMDDYYYYMMDD)"),
-            ));
-        }
-        Ok(BillingFields {
-            order_id,
-            price,
-            goods: goods.to_owned(),
-            buyer_name: buyer_name.to_owned(),
-            buyer_phone: buyer_phone.map(str::to_owned),
-            buyer_email: buyer_email.map(str::to_owned),
-            period,
-            merchant_data: merchant_data.map(str::to_owned),
-        })
-    }
-}
-
 /// A merchant order that issues a billing key (빌키 발급, PROTOCOL.md 3):
-/// what `#[derive(BillingOrder)]` implements. The billing module signs the
-/// request (`hashdata`) from these values and the merchant's INILite key.
+/// what `#[derive(BillingOrder)]` (feature `derive`) implements. It yields
+/// the unsigned [`BillingKeyRequest`]; [`BillingKeyRequest::sign`] adds the
+/// merchant, the timestamp and `hashdata`.
 ///
 /// ```
-/// use inipay_core::order::{BillingFields, BillingKind, BillingOrder};
+/// use inipay_core::billing::{BillingKeyRequest, BillingKind};
+/// use inipay_core::order::BillingOrder;
 /// use inipay_core::types::{Amount, FieldError};
 ///
 /// struct Plan { id: String }
 ///
 /// impl BillingOrder for Plan {
 ///     const KIND: BillingKind = BillingKind::Card;
-///     const ENCRYPTED_BILLKEY: bool = false;
-///     const BELOW_1000: bool = false;
-///     fn billing_fields(&self) -> Result<BillingFields, FieldError> {
-///         BillingFields::new(&self.id, Amount::won(9_900), "월 구독", "홍길동",
-///             None, None, None, None)
+///     fn order_id(&self) -> &str { &self.id }
+///     fn price(&self) -> Amount { Amount::won(9_900) }
+///     fn billing_request(&self, return_url: &str) -> Result<BillingKeyRequest, FieldError> {
+///         BillingKeyRequest::card(self.order_id(), self.price())
+///             .goods("월 구독")
+///             .buyer_name("홍길동")
+///             .return_url(return_url)
+///             .build()
 ///     }
 /// }
-/// let f = Plan { id: "SUB-1".into() }.billing_fields().unwrap();
-/// assert_eq!(f.order_id.as_str(), "SUB-1");
+/// let req = Plan { id: "SUB-1".into() }
+///     .billing_request("https://shop.example.com/bill/return")
+///     .unwrap();
+/// assert_eq!(req.order_id, "SUB-1");
 /// ```
 pub trait BillingOrder {
-    /// Card or phone billing key.
+    /// Card, or phone with its product kind.
     const KIND: BillingKind;
-    /// `flg_crypto=Y`: ask for an encrypted billkey (and the price-including
-    /// `hashdata` formula). Only the mobile billing manual describes it
-    /// (PROTOCOL.md 3.3, 8.11 (S)).
-    const ENCRYPTED_BILLKEY: bool;
-    /// `merchantreserved=below1000=Y`: allow amounts below 1,000 won.
-    const BELOW_1000: bool;
 
-    /// The checked request values.
-    fn billing_fields(&self) -> Result<BillingFields, FieldError>;
+    /// The order id (`orderid`); validated when the request is built.
+    fn order_id(&self) -> &str;
+
+    /// The price (`price`).
+    fn price(&self) -> Amount;
+
+    /// The unsigned billing-key request; `return_url` (`returnurl`, where
+    /// INICIS posts the result) comes from configuration.
+    fn billing_request(&self, return_url: &str) -> Result<BillingKeyRequest, FieldError>;
 }

@@ -6,12 +6,13 @@
 //! a `const` assertion; their `#[diagnostic::on_unimplemented]` messages are
 //! what a user sees for a field of the wrong type.
 
+pub use crate::billing::{BillingKeyRequest, BillingKind, CardUse, HppProduct, Period, SizeUnit};
 pub use crate::config::Mode;
 pub use crate::encoding::Charset;
 pub use crate::mobile::{
     Carrier, HppMethod, Method, OfferPeriod, PaymentRequest, QuotaBase, Reserved, VbankDeadline,
 };
-pub use crate::order::{BillingFields, BillingKind, BillingOrder, CheckoutContext, Order};
+pub use crate::order::{BillingOrder, CheckoutContext, Order};
 pub use crate::spec::{EndpointSpec, KeySlot, MerchantSpec, Secret};
 pub use crate::types::{
     Amount, BuyerName, Email, FieldError, FieldErrorKind, OrderId, Phone, Text,
@@ -194,6 +195,26 @@ impl OptionalVbankDeadline for VbankDeadline {
 }
 impl OptionalVbankDeadline for Option<VbankDeadline> {
     fn opt_deadline(&self) -> Option<&VbankDeadline> {
+        self.as_ref()
+    }
+}
+
+/// A field usable as a billing period.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a billing period",
+    label = "expected `inipay_core::billing::Period` or `Option<Period>`"
+)]
+pub trait OptionalPeriod {
+    /// The period, if any.
+    fn opt_period(&self) -> Option<&Period>;
+}
+impl OptionalPeriod for Period {
+    fn opt_period(&self) -> Option<&Period> {
+        Some(self)
+    }
+}
+impl OptionalPeriod for Option<Period> {
+    fn opt_period(&self) -> Option<&Period> {
         self.as_ref()
     }
 }
@@ -450,6 +471,120 @@ pub fn payment_request(
             o.apply(&mut r);
         }
         b = b.reserved(r);
+    }
+    b.build()
+}
+
+/// The static choices of a derived billing order.
+#[derive(Debug, Clone, Copy)]
+pub struct BillingConfig {
+    /// `flg_crypto`.
+    pub encrypted: bool,
+    /// `below_1000`: `merchantreserved=below1000=Y`.
+    pub below_1000: bool,
+    /// `card_use = ...`.
+    pub card_use: Option<CardUse>,
+    /// `period = "..."` (already checked by the macro).
+    pub period: Option<&'static str>,
+    /// `period_custom = "..."`.
+    pub period_custom: Option<&'static str>,
+    /// `size_unit = ...`.
+    pub size_unit: Option<SizeUnit>,
+}
+
+impl BillingConfig {
+    /// No choices: generated code writes only what differs.
+    pub const DEFAULT: BillingConfig = BillingConfig {
+        encrypted: false,
+        below_1000: false,
+        card_use: None,
+        period: None,
+        period_custom: None,
+        size_unit: None,
+    };
+}
+
+/// The per-order values of a derived billing order.
+#[derive(Debug, Clone, Copy)]
+pub struct BillingValues<'a> {
+    /// `orderid`.
+    pub order_id: &'a str,
+    /// `price`.
+    pub price: Amount,
+    /// `goodname`.
+    pub goods: &'a str,
+    /// `buyername`.
+    pub buyer_name: &'a str,
+    /// `buyertel`.
+    pub buyer_phone: Option<&'a str>,
+    /// `buyeremail`.
+    pub buyer_email: Option<&'a str>,
+    /// `p_noti`.
+    pub merchant_data: Option<&'a str>,
+    /// `period` from a field.
+    pub period: Option<&'a Period>,
+}
+
+impl BillingValues<'static> {
+    /// The optional values all absent.
+    pub const EMPTY: BillingValues<'static> = BillingValues {
+        order_id: "",
+        price: Amount::ZERO,
+        goods: "",
+        buyer_name: "",
+        buyer_phone: None,
+        buyer_email: None,
+        merchant_data: None,
+        period: None,
+    };
+}
+
+/// What a derived `BillingOrder::billing_request` does, compiled once here:
+/// fill [`BillingKeyRequest`]'s builder from the values and the choices.
+pub fn billing_request(
+    kind: BillingKind,
+    return_url: &str,
+    config: &BillingConfig,
+    v: BillingValues<'_>,
+) -> Result<BillingKeyRequest, FieldError> {
+    let mut b = match kind {
+        BillingKind::Card => BillingKeyRequest::card(v.order_id, v.price),
+        BillingKind::Phone(p) => BillingKeyRequest::phone(v.order_id, v.price, p),
+    }
+    .goods(v.goods)
+    .buyer_name(v.buyer_name)
+    .return_url(return_url)
+    .encrypted(config.encrypted);
+    if let Some(x) = v.buyer_phone {
+        b = b.buyer_tel(x);
+    }
+    if let Some(x) = v.buyer_email {
+        b = b.buyer_email(x);
+    }
+    if let Some(x) = v.merchant_data {
+        b = b.merchant_data(x);
+    }
+    let period = match (v.period, config.period) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some("M2")) => Some(Period::Monthly),
+        (None, Some("Y2")) => Some(Period::Yearly),
+        (None, Some(range)) => Some(Period::Range(range.to_owned())),
+        (None, None) => None,
+    };
+    if let Some(p) = period {
+        b = b.period(p);
+    }
+    if let Some(x) = config.period_custom {
+        b = b.period_custom(x);
+    }
+    if let Some(x) = config.card_use {
+        b = b.card_use(x);
+    }
+    if config.below_1000 {
+        b = b.merchant_reserved("below1000=Y");
+    }
+    if let Some(u) = config.size_unit {
+        b = b.size_unit(u);
     }
     b.build()
 }

@@ -205,7 +205,9 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                         if name == "merchant_name" {
                             if let Some(l) = parse_value::<LitStr>(&mut cx, &d, "a string literal")
                             {
-                                if let Err(p) = text::check(&l.value(), Some(30), true) {
+                                if let Err(p) =
+                                    text::check(&l.value(), Some(30), true, text::Unit::EucKr)
+                                {
                                     cx.error_spanned_by(
                                         &l,
                                         text::message("P_MNAME (the merchant name)", Some(30), &p),

@@ -260,6 +260,7 @@ pub(crate) fn expand(input: &DeriveInput) -> TokenStream {
             roles.excuse_all();
         }
     }
+    roles.check_literals(&mut cx, text::Unit::EucKr);
     roles.check_required(&mut cx, &input.ident);
     check(&mut cx, &opts, &roles, &input.ident);
     let krate = match &opts.krate {
@@ -309,7 +310,7 @@ fn parse_struct_attrs<'a>(
                 "installments" => opts.installments = Some(parse_installments(cx, &meta, span)?),
                 "merchant_name" => {
                     let lit = roles::lit_str(&meta)?;
-                    if let Err(p) = text::check(&lit.value(), Some(30), true) {
+                    if let Err(p) = text::check(&lit.value(), Some(30), true, text::Unit::EucKr) {
                         cx.error_spanned_by(&lit, text::message("P_MNAME (the merchant name)", Some(30), &p));
                     }
                     opts.merchant_name = Some(lit);
@@ -341,7 +342,7 @@ fn parse_struct_attrs<'a>(
                 }
                 k if literal_keys.contains(&k) => {
                     let lit = roles::lit_str(&meta)?;
-                    roles.set_literal(cx, k, lit);
+                    roles.set_literal(k, lit);
                 }
                 _ => roles::skip_value(&meta)?,
             }

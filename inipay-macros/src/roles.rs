@@ -121,16 +121,26 @@ impl<'a> Roles<'a> {
             .collect()
     }
 
-    /// Records a struct-level literal for `key` after checking it.
-    pub(crate) fn set_literal(&mut self, cx: &mut Ctxt, key: &str, lit: LitStr) {
+    /// Records a struct-level literal for `key` (checked by
+    /// [`check_literals`](Self::check_literals) once every option is known).
+    pub(crate) fn set_literal(&mut self, key: &str, lit: LitStr) {
         let Some(i) = self.index(key) else { return };
-        let def = &self.defs[i];
-        if def.kind == Kind::Period {
-            check_period_literal(cx, &lit, def.field);
-        } else if let Err(p) = text::check(&lit.value(), def.limit, true) {
-            cx.error_spanned_by(&lit, text::message(def.field, def.limit, &p));
-        }
         self.slots[i] = Some(Source::Literal(lit));
+    }
+
+    /// Checks every literal: the period's shape, text rules and the byte
+    /// limit in `unit`.
+    pub(crate) fn check_literals(&self, cx: &mut Ctxt, unit: text::Unit) {
+        for (def, slot) in self.defs.iter().zip(&self.slots) {
+            let Some(Source::Literal(lit)) = slot else {
+                continue;
+            };
+            if def.kind == Kind::Period {
+                check_period_literal(cx, lit, def.field);
+            } else if let Err(p) = text::check(&lit.value(), def.limit, true, unit) {
+                cx.error_spanned_by(lit, text::message(def.field, def.limit, &p));
+            }
+        }
     }
 
     fn assign(&mut self, cx: &mut Ctxt, key: &str, src: Source<'a>) {
@@ -366,28 +376,6 @@ impl<'a> Roles<'a> {
                 quote_spanned!(ty.span()=> <#ty as #krate::__private::OptionalAmount>::opt_amount(&self.#ident))
             }
             _ => quote!(::core::option::Option::None::<#krate::__private::Amount>),
-        }
-    }
-
-    /// An expression for an offer-period role: `Option<OfferPeriod>`.
-    pub(crate) fn period_expr(&self, krate: &TokenStream, key: &str) -> TokenStream {
-        match self.get(key) {
-            Some(Source::Field { ident, ty, .. }) => quote_spanned! {ty.span()=>
-                <#ty as #krate::__private::OptionalOfferPeriod>::opt_period(&self.#ident)
-                    .cloned()
-            },
-            Some(Source::Literal(l)) => {
-                let v = l.value();
-                let p = match v.as_str() {
-                    "M2" => quote!(#krate::__private::OfferPeriod::Monthly),
-                    "Y2" => quote!(#krate::__private::OfferPeriod::Yearly),
-                    _ => {
-                        quote!(#krate::__private::OfferPeriod::Range(::std::string::String::from(#l)))
-                    }
-                };
-                quote!(::core::option::Option::Some(#p))
-            }
-            None => quote!(::core::option::Option::None::<#krate::__private::OfferPeriod>),
         }
     }
 }

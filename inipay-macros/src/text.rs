@@ -6,14 +6,23 @@
 /// `inipay_core::types::FORBIDDEN_CHARS`, PROTOCOL.md 2.2).
 const FORBIDDEN: &[char] = &['&', '"', '`', ':', '?', '<', '>', '\\'];
 
+/// The unit a byte limit counts in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// EUC-KR bytes (Mobile WEB; a Hangul syllable is 2).
+    EucKr,
+    /// UTF-8 bytes (the billing forms' default reading; Hangul is 3).
+    Utf8,
+}
+
 /// What is wrong with a literal.
 pub(crate) enum TextProblem {
     /// A forbidden or control character.
     Forbidden(char),
     /// A character EUC-KR cannot encode.
     Unencodable(char),
-    /// Longer than the limit, in EUC-KR bytes.
-    TooLong(usize),
+    /// Longer than the limit, in the unit's bytes.
+    TooLong(usize, Unit),
     /// Empty where text is required.
     Empty,
 }
@@ -34,7 +43,12 @@ pub(crate) fn euc_kr_len(s: &str) -> Result<usize, char> {
 }
 
 /// Checks `s` against the rules of a text field of `limit` EUC-KR bytes.
-pub(crate) fn check(s: &str, limit: Option<usize>, forbid: bool) -> Result<usize, TextProblem> {
+pub(crate) fn check(
+    s: &str,
+    limit: Option<usize>,
+    forbid: bool,
+    unit: Unit,
+) -> Result<usize, TextProblem> {
     if s.is_empty() {
         return Err(TextProblem::Empty);
     }
@@ -44,9 +58,13 @@ pub(crate) fn check(s: &str, limit: Option<usize>, forbid: bool) -> Result<usize
     {
         return Err(TextProblem::Forbidden(c));
     }
-    let len = euc_kr_len(s).map_err(TextProblem::Unencodable)?;
+    let euc_kr = euc_kr_len(s).map_err(TextProblem::Unencodable)?;
+    let len = match unit {
+        Unit::EucKr => euc_kr,
+        Unit::Utf8 => s.len(),
+    };
     match limit {
-        Some(l) if len > l => Err(TextProblem::TooLong(len)),
+        Some(l) if len > l => Err(TextProblem::TooLong(len, unit)),
         _ => Ok(len),
     }
 }
@@ -65,8 +83,12 @@ pub(crate) fn message(field: &str, limit: Option<usize>, problem: &TextProblem) 
             "{field} cannot contain {c:?} (U+{:04X}): INICIS sends text in EUC-KR, which has no such character (emoji and rare symbols are rejected)",
             u32::from(*c)
         ),
-        TextProblem::TooLong(len) => format!(
+        TextProblem::TooLong(len, Unit::EucKr) => format!(
             "{field} is {len} EUC-KR bytes, INICIS accepts at most {} (a Hangul syllable takes 2 bytes)",
+            limit.unwrap_or(0)
+        ),
+        TextProblem::TooLong(len, Unit::Utf8) => format!(
+            "{field} is {len} UTF-8 bytes, the limit is {} (a Hangul syllable takes 3; `size_unit = euc_kr` counts 2)",
             limit.unwrap_or(0)
         ),
     }
@@ -78,17 +100,21 @@ mod tests {
 
     #[test]
     fn hangul_is_two_bytes_and_emoji_fails() {
+        let e = Unit::EucKr;
         assert_eq!(euc_kr_len("월 구독"), Ok(7));
         assert_eq!(euc_kr_len("a🎁"), Err('🎁'));
+        let forty = "가".repeat(40);
         assert!(matches!(
-            check(&"가".repeat(41), Some(80), true),
-            Err(TextProblem::TooLong(82))
+            check(&"가".repeat(41), Some(80), true, e),
+            Err(TextProblem::TooLong(82, _))
         ));
-        assert!(matches!(check(&"가".repeat(40), Some(80), true), Ok(80)));
+        assert!(matches!(check(&forty, Some(80), true, e), Ok(80)));
+        let utf8 = check(&forty, Some(80), true, Unit::Utf8);
+        assert!(matches!(utf8, Err(TextProblem::TooLong(120, Unit::Utf8))));
         assert!(matches!(
-            check("Q&A", Some(80), true),
+            check("Q&A", Some(80), true, e),
             Err(TextProblem::Forbidden('&'))
         ));
-        assert!(matches!(check("", None, true), Err(TextProblem::Empty)));
+        assert!(matches!(check("", None, true, e), Err(TextProblem::Empty)));
     }
 }

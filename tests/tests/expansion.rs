@@ -2,6 +2,7 @@
 //! by hand with `inipay_core::mobile::PaymentRequest::builder`, for every
 //! method, Korean text included, down to the signed EUC-KR body.
 
+use inipay_core::billing::{BillingKeyRequest, BillingKind, CardUse, HppProduct, Period, SizeUnit};
 use inipay_core::config::{Endpoints, Merchant, test_keys};
 use inipay_core::mobile::{
     Carrier, HppMethod, Method, OfferPeriod, PaymentRequest, PaymentRequestBuilder, QuotaBase,
@@ -373,8 +374,10 @@ fn crate_override() {
     assert_eq!(req.method, Method::Bank);
 }
 
+const RETURN: &str = "https://shop.example.com/bill/return";
+
 #[derive(BillingOrder)]
-#[inipay(billing = card, period = "M2", goods = "월정액", flg_crypto)]
+#[inipay(billing = card, period = "M2", goods = "월정액", flg_crypto, below_1000, card_use = personal)]
 struct Plan {
     order_id: String,
     amount: u64,
@@ -385,29 +388,94 @@ struct Plan {
     memo: String,
 }
 
+/// The PROTOCOL.md 3.7 example values through a derived order, compared with
+/// the billing builder, signed form included.
 #[test]
-fn billing_fields_match_the_constructor() {
+fn card_billing_matches_the_builder() {
     let plan = Plan {
         order_id: "ORDERID1234".into(),
         amount: 1000,
         buyer_name: "홍길동".into(),
         buyer_phone: Some("01012345678".into()),
-        buyer_email: None,
+        buyer_email: Some("test@example.com".into()),
         memo: "plan-basic".into(),
     };
-    let by_hand = inipay_core::order::BillingFields::new(
-        "ORDERID1234",
-        Amount::won(1000),
-        "월정액",
-        "홍길동",
-        Some("01012345678"),
-        None,
-        Some(OfferPeriod::Monthly),
-        Some("plan-basic"),
+    let derived = plan.billing_request(RETURN).unwrap();
+    let by_hand = BillingKeyRequest::card("ORDERID1234", Amount::won(1000))
+        .goods("월정액")
+        .buyer_name("홍길동")
+        .buyer_tel("01012345678")
+        .buyer_email("test@example.com")
+        .merchant_data("plan-basic")
+        .return_url(RETURN)
+        .period(Period::Monthly)
+        .card_use(CardUse::Personal)
+        .merchant_reserved("below1000=Y")
+        .encrypted(true)
+        .build()
+        .unwrap();
+    assert!(derived == by_hand, "{derived:?} != {by_hand:?}");
+    assert_eq!(
+        (
+            derived.buyer_tel.as_deref(),
+            derived.merchant_reserved.as_deref()
+        ),
+        (Some("01012345678"), Some("below1000=Y"))
+    );
+    let m = Merchant::test(
+        "INIBillTst",
+        test_keys::ini_bill_tst(),
+        Endpoints::sandbox("http://127.0.0.1:8081").unwrap(),
     )
     .unwrap();
-    assert!(plan.billing_fields().unwrap() == by_hand);
-    assert_eq!((Plan::ENCRYPTED_BILLKEY, Plan::BELOW_1000), (true, false));
-    let bad = Plan { amount: 0, ..plan };
-    assert_eq!(bad.billing_fields().unwrap_err().field, "price");
+    let now = Timestamp::from_unix_millis(1_704_078_000_000);
+    assert_eq!(
+        derived.sign(&m, now).unwrap().fields(),
+        by_hand.sign(&m, now).unwrap().fields()
+    );
+    assert_eq!(Plan::KIND, BillingKind::Card);
+    let bad = Plan {
+        amount: 1_000_000_000_000,
+        ..plan
+    };
+    assert_eq!(bad.billing_request(RETURN).unwrap_err().field, "price");
+}
+
+macro_rules! phone_billing_case {
+    ($name:ident, $kind:ident, $variant:ident) => {
+        #[derive(BillingOrder)]
+        #[inipay(billing = phone($kind), period = "Y2", size_unit = euc_kr)]
+        struct $name {
+            order_id: &'static str,
+            amount: u32,
+            goods: Text<80>,
+            buyer_name: &'static str,
+        }
+
+        let order = $name {
+            order_id: "HPP-1",
+            amount: 5_000,
+            goods: Text::new("goodname", "연간 이용권").unwrap(),
+            buyer_name: "김철수",
+        };
+        let derived = order.billing_request(RETURN).unwrap();
+        let by_hand = BillingKeyRequest::phone("HPP-1", Amount::won(5_000), HppProduct::$variant)
+            .goods("연간 이용권")
+            .buyer_name("김철수")
+            .return_url(RETURN)
+            .period(Period::Yearly)
+            .size_unit(SizeUnit::EucKrBytes)
+            .build()
+            .unwrap();
+        assert!(derived == by_hand, "{derived:?} != {by_hand:?}");
+        assert_eq!(derived.kind, BillingKind::Phone(HppProduct::$variant));
+        assert_eq!($name::KIND, BillingKind::Phone(HppProduct::$variant));
+        assert_eq!(derived.period, Some(Period::Yearly));
+    };
+}
+
+#[test]
+fn phone_billing_matches_the_builder() {
+    phone_billing_case!(PhoneContent, content, Content);
+    phone_billing_case!(PhonePhysical, physical, Physical);
 }

@@ -1,7 +1,7 @@
 use inipay_core::BillingOrder;
 
 #[derive(BillingOrder)]
-#[inipay(billing = phone, period = "2024")]
+#[inipay(billing = phone(content), period = "2024010120241231")]
 struct Plan {
     order_id: String,
     amount: u64,
