@@ -92,7 +92,7 @@ pub use order::{BillingOrder, Order};
 /// | `buyer_email` | `P_EMAIL` | text or `Option` of it | 60 |
 /// | `merchant_data` | `P_NOTI` | text or `Option` of it | 800 EUC-KR bytes |
 /// | `tax` / `tax_free` | `P_TAX` / `P_TAXFREE` | amount or `Option` of it | |
-/// | `vbank_deadline` | `P_VBANK_DT`/`P_VBANK_TM` | [`mobile::VbankDeadline`] or `Option` of it (sent for VBANK only) | |
+/// | `vbank_deadline` | `P_VBANK_DT`/`P_VBANK_TM` | [`mobile::VbankDeadline`] or `Option` of it (sent for VBANK only, checked against [`CheckoutContext::with_today_kst`](order::CheckoutContext::with_today_kst)) | |
 /// | `offer_period` | `P_OFFER_PERIOD` | [`mobile::OfferPeriod`] or `Option` of it | |
 /// | `skip` | - | anything | |
 ///
@@ -170,6 +170,26 @@ pub use order::{BillingOrder, Order};
 /// assert_eq!(req.goods.as_str(), "월 구독");
 /// assert_eq!(Subscription::METHODS.len(), 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// What INICIS would reject does not compile, e.g. an 80-byte `P_GOODS` held
+/// in a `Text<100>`, or an emoji EUC-KR cannot carry:
+///
+/// ```compile_fail
+/// #[derive(inipay_core::Order)]
+/// #[inipay(methods(card))]
+/// struct Gift {
+///     order_id: String,
+///     amount: u64,
+///     goods: inipay_core::Text<100>,
+///     buyer_name: String,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// #[derive(inipay_core::Order)]
+/// #[inipay(methods(card), goods = "선물 🎁")]
+/// struct Gift { order_id: String, amount: u64, buyer_name: String }
 /// ```
 #[cfg(feature = "derive")]
 pub use inipay_macros::Order;
@@ -281,6 +301,16 @@ pub use inipay_macros::BillingOrder;
 /// };
 /// assert_eq!(test.load()?.mid().as_str(), "INIpayTest");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A secret written into a production declaration does not compile:
+///
+/// ```compile_fail
+/// static SHOP: inipay_core::spec::MerchantSpec = inipay_core::merchant! {
+///     mid: "MYSHOP0001",
+///     mode: production,
+///     keys: { iniapi_key: "s3cr3t-in-source" },
+/// };
 /// ```
 #[cfg(feature = "derive")]
 pub use inipay_macros::merchant;
