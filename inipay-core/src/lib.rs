@@ -33,6 +33,7 @@
 //! - [`config`]: merchant, secrets, endpoints, test vs production [1].
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
+//! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 
 #![cfg_attr(
     not(test),
@@ -42,6 +43,7 @@
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+pub mod ledger;
 pub mod mobile;
 pub mod order;
 pub mod outcome;
