@@ -34,6 +34,7 @@
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
 //! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
+//! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 
 #![cfg_attr(
     not(test),
@@ -45,6 +46,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+pub mod ledger;
 pub mod mobile;
 pub mod order;
 pub mod outcome;
