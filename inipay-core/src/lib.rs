@@ -34,6 +34,8 @@
 //! - [`outcome`]: the result-code taxonomy.
 //! - [`time`]: INICIS timestamp formats.
 //! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
+//! - [`billing`]: mobile billing-key issuance (inibill, inilitepay), results, billkey AES (3).
+//! - [`iniapi`]: INIAPI v1/v2 requests (billing charge, refunds, inquiry) and typed replies (4, 5).
 //! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 
 #![cfg_attr(
@@ -41,11 +43,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod billing;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+pub mod iniapi;
 pub mod ledger;
 pub mod mobile;
 pub mod order;
