@@ -36,6 +36,7 @@
 //! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
 //! - [`billing`]: mobile billing-key issuance (inibill, inilitepay), results, billkey AES (3).
 //! - [`iniapi`]: INIAPI v1/v2 requests (billing charge, refunds, inquiry) and typed replies (4, 5).
+//! - `flow` (feature `client`): checkout, auth result, approval, net cancel and notifications, decided once for every framework.
 //! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 
 #![cfg_attr(
@@ -49,6 +50,8 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+#[cfg(feature = "client")]
+pub mod flow;
 pub mod iniapi;
 pub mod ledger;
 pub mod mobile;
