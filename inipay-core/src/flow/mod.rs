@@ -37,11 +37,13 @@ mod checkout;
 mod events;
 mod next;
 mod noti;
+mod source;
 
 pub use checkout::Checkout;
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
 pub use noti::NotiReply;
+pub use source::{BoxFuture, CheckoutSource, OrderLookup, method_for};
 
 use crate::client::GatewayClient;
 use crate::config::{ConfigError, Merchant};
