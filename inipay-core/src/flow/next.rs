@@ -313,7 +313,11 @@ impl Flow {
             Some(t) => reply_msg.tid(t.clone()),
             None => reply_msg,
         };
-        let cancel_amount = reply.amount.unwrap_or(expected);
+        // A net cancel names the amount the session was authenticated and
+        // approved for (the auth P_AMT, checked equal to `expected` above),
+        // never the reply's claim: a tampered or wrong reply amount would make
+        // the gateway refuse the cancel and leave the money captured (2.8).
+        let cancel_amount = expected;
         match reply.verify(&Expected::new(
             self.merchant.mid().clone(),
             oid.clone(),
