@@ -42,7 +42,7 @@ pub(crate) fn problems(inicis: &Inicis, rocket: &Rocket<Build>) -> Vec<String> {
             out.push(format!(
                 "route {name} is not mounted: mount Inicis::routes() at {want}"
             ));
-        } else if !bases.iter().any(|b| *b == want) {
+        } else if !bases.contains(&want) {
             out.push(format!(
                 "route {name} is mounted at {} but FlowConfig::mount is {want}",
                 bases.join(", ")

@@ -213,7 +213,10 @@ mod tests {
         assert_eq!(q.param("x").as_deref(), Some(""));
         assert_eq!(q.param("missing"), None);
         assert_eq!(RawQuery("oid=%4".into()).param("oid"), None);
-        assert_eq!(RawQuery("oid=a+b".into()).param("oid").as_deref(), Some("a b"));
+        assert_eq!(
+            RawQuery("oid=a+b".into()).param("oid").as_deref(),
+            Some("a b")
+        );
     }
 
     #[test]

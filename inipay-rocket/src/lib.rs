@@ -179,7 +179,11 @@ impl Inicis {
     /// [`FlowConfig::mount`](inipay_core::flow::FlowConfig::mount), or `/`.
     pub fn mount_path(&self) -> String {
         let m = &self.flow.config().mount;
-        if m.is_empty() { "/".to_owned() } else { m.clone() }
+        if m.is_empty() {
+            "/".to_owned()
+        } else {
+            m.clone()
+        }
     }
 
     /// The fairing that validates the configuration at ignite and manages

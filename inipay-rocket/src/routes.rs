@@ -38,11 +38,7 @@ fn body_error(e: BodyError) -> Reply {
 
 /// `GET {mount}/checkout/<order_id>?method=CARD`: the auto-submitting page.
 #[rocket::get("/checkout/<order_id>?<method>")]
-async fn inipay_checkout(
-    order_id: &str,
-    method: Option<&str>,
-    inicis: &State<Inicis>,
-) -> Reply {
+async fn inipay_checkout(order_id: &str, method: Option<&str>, inicis: &State<Inicis>) -> Reply {
     let now = (inicis.clock)();
     let method = method.unwrap_or("");
     match inicis

@@ -51,9 +51,10 @@ impl GatewayClient {
                 NetCancelRequest::CONTENT_TYPE,
             )
             .await?;
-        let parsed = NetCancelReply::parse(&raw.body, crate::encoding::Charset::EucKr).or_else(
-            |e| NetCancelReply::parse(&raw.body, crate::encoding::Charset::Utf8).map_err(|_| e),
-        );
+        let parsed =
+            NetCancelReply::parse(&raw.body, crate::encoding::Charset::EucKr).or_else(|e| {
+                NetCancelReply::parse(&raw.body, crate::encoding::Charset::Utf8).map_err(|_| e)
+            });
         Ok(Exchange { raw, parsed })
     }
 }
