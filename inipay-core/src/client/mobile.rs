@@ -34,10 +34,7 @@ impl GatewayClient {
     }
 
     /// POSTs a net cancel (PROTOCOL.md 2.8). The reply charset is not
-    /// documented (the request carries no `P_CHARSET`); EUC-KR, INICIS's
-    /// default, is read first, and a reply that is not EUC-KR is read as
-    /// UTF-8 (the payment's `P_CHARSET=utf8`, as the sandbox answers), so a
-    /// successful cancel is never taken for a failed one.
+    /// documented; EUC-KR, INICIS's default, is assumed.
     pub async fn net_cancel(
         &self,
         request: &NetCancelRequest,
@@ -51,10 +48,7 @@ impl GatewayClient {
                 NetCancelRequest::CONTENT_TYPE,
             )
             .await?;
-        let parsed =
-            NetCancelReply::parse(&raw.body, crate::encoding::Charset::EucKr).or_else(|e| {
-                NetCancelReply::parse(&raw.body, crate::encoding::Charset::Utf8).map_err(|_| e)
-            });
+        let parsed = NetCancelReply::parse(&raw.body, crate::encoding::Charset::EucKr);
         Ok(Exchange { raw, parsed })
     }
 }

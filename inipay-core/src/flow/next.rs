@@ -313,11 +313,7 @@ impl Flow {
             Some(t) => reply_msg.tid(t.clone()),
             None => reply_msg,
         };
-        // A net cancel names the amount the session was authenticated and
-        // approved for (the auth P_AMT, checked equal to `expected` above),
-        // never the reply's claim: a tampered or wrong reply amount would make
-        // the gateway refuse the cancel and leave the money captured (2.8).
-        let cancel_amount = expected;
+        let cancel_amount = reply.amount.unwrap_or(expected);
         match reply.verify(&Expected::new(
             self.merchant.mid().clone(),
             oid.clone(),
