@@ -313,7 +313,11 @@ impl Flow {
             Some(t) => reply_msg.tid(t.clone()),
             None => reply_msg,
         };
-        let cancel_amount = reply.amount.unwrap_or(expected);
+        // Net cancel the amount the approval was requested for (the auth
+        // result's P_AMT, checked equal to the order): a reply whose P_AMT
+        // differs is the untrusted value, and the gateway refuses a net
+        // cancel for an amount it did not approve.
+        let cancel_amount = expected;
         match reply.verify(&Expected::new(
             self.merchant.mid().clone(),
             oid.clone(),
@@ -480,16 +484,24 @@ impl Flow {
         let _ = self.ledger.append(outbound, None).await;
         match self.client.net_cancel(&request).await {
             Ok(x) => {
+                // The reply's charset is not documented (PROTOCOL.md 2.8, (I)):
+                // read it in P_CHARSET like the approval reply, else EUC-KR.
+                let result_charset = self.config.result_charset;
+                let (charset, parsed) =
+                    match crate::mobile::NetCancelReply::parse(&x.raw.body, result_charset) {
+                        Ok(r) => (result_charset, Ok(r)),
+                        Err(_) => (crate::encoding::Charset::EucKr, x.parsed),
+                    };
                 let msg = Message::new(
                     MessageKind::NetCancelReply,
                     Direction::Inbound,
-                    crate::encoding::Charset::EucKr,
+                    charset,
                     x.raw.body,
                     now,
                 )
                 .order(oid.clone())
                 .tid(auth.tid.clone());
-                match x.parsed {
+                match parsed {
                     Ok(r) if r.result.is_success() => {
                         let event = Event::NetCancelled {
                             tid: auth.tid.clone(),
