@@ -125,7 +125,8 @@ async fn inipay_noti(peer: Peer, data: Data<'_>, inicis: &State<Inicis>) -> Repl
 }
 
 /// `GET {mount}/return?oid=...`: the 1trs landing; the result page reads
-/// the ledger (pending until the notification lands).
+/// the ledger (pending until the notification lands). A missing or invalid
+/// order id is `404` (as for the checkout page).
 #[rocket::get("/return")]
 async fn inipay_return(query: RawQuery, inicis: &State<Inicis>) -> Reply {
     match query
@@ -133,6 +134,6 @@ async fn inipay_return(query: RawQuery, inicis: &State<Inicis>) -> Reply {
         .filter(|o| inipay_core::types::OrderId::new(o).is_ok())
     {
         Some(o) => Reply::see_other((inicis.result_page)(&o)),
-        None => Reply::text(Status::BadRequest, "missing order id"),
+        None => Reply::text(Status::NotFound, "unknown order"),
     }
 }

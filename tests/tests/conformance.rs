@@ -50,6 +50,5 @@ macro_rules! conformance {
 
 conformance! {
     rocket => inipay_tests::conformance::rocket::serve,
-    // ACTIX HOOK: add `actix => inipay_tests::conformance::actix::serve,` once
-    // tests/src/conformance/actix.rs exists (a `Serve` for inipay-actix).
+    actix => inipay_tests::conformance::actix::serve,
 }

@@ -8,8 +8,8 @@
 //! 127.0.0.1 by a [`Serve`] function. The scenarios ([`scenarios`]) only see an
 //! [`AppUnderTest`]: the server's base URL and its ledger.
 //!
-//! Adding a framework is one function of type [`Serve`] (see [`rocket`]) and
-//! one line in `tests/tests/conformance.rs`.
+//! Adding a framework is one function of type [`Serve`] (see [`rocket`] and
+//! [`actix`]) and one line in `tests/tests/conformance.rs`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+pub mod actix;
 pub mod browser;
 pub mod rocket;
 pub mod scenarios;

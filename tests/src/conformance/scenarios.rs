@@ -261,9 +261,9 @@ pub async fn noti_replay_after_success(h: &Harness) {
     );
 }
 
-/// `/return` sends the buyer to the result page; without an order id it is
-/// a `400`. `/next` without an order id is a `400` too (journaled by the
-/// flow, nothing approved).
+/// `/return` sends the buyer to the result page; without a valid order id it
+/// is a `404` (unknown order). `/next` without an order id is a `400`
+/// (journaled by the flow, nothing approved, no page to send the buyer to).
 pub async fn return_and_missing_order_id(h: &Harness) {
     let r = h
         .http
@@ -272,13 +272,10 @@ pub async fn return_and_missing_order_id(h: &Harness) {
         .await
         .expect("return");
     assert_redirect_to_result(&Page::read(r).await, "ORD-RET");
-    let r = h
-        .http
-        .get(h.app.url("/return"))
-        .send()
-        .await
-        .expect("return");
-    assert_eq!(r.status().as_u16(), 400);
+    for path in ["/return", "/return?oid=", "/return?oid=%FF"] {
+        let r = h.http.get(h.app.url(path)).send().await.expect("return");
+        assert_eq!(r.status().as_u16(), 404, "{path}");
+    }
     let r = h
         .http
         .post(h.app.url("/next"))
