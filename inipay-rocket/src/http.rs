@@ -245,3 +245,27 @@ mod tests {
         assert_eq!(p.source(Some("X-Real-IP")), None);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn query_param_never_panics(q in ".{0,200}", name in "[a-z]{0,5}") {
+            let _ = RawQuery(q).param(&name);
+        }
+
+        #[test]
+        fn proxy_entry_never_panics(v in ".{0,100}") {
+            let _ = proxy_entry(&v);
+        }
+
+        #[test]
+        fn query_param_round_trips(v in "[A-Za-z0-9_-]{1,40}", junk in "[A-Z%0-9=]{0,30}") {
+            let q = RawQuery(format!("P_X={junk}&oid={v}&oid=other"));
+            prop_assert_eq!(q.param("oid"), Some(v));
+        }
+    }
+}
