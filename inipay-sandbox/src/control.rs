@@ -1,0 +1,268 @@
+//! Control API (JSON under `/sandbox/api/`) and the dashboard page
+//! (`/sandbox/`): list transactions and notification attempts, trigger a
+//! virtual-account deposit, inject faults, deliver due notis, advance a manual
+//! clock, reset.
+//!
+//! | Method and path | Body | Effect |
+//! |---|---|---|
+//! | `GET /sandbox/api/transactions` | | every transaction |
+//! | `GET /sandbox/api/notifications` | | `{"jobs": [...], "attempts": [...]}` |
+//! | `POST /sandbox/api/vbank/deposit` | `{"tid": "INIMX_VBNK..."}` | deposit + `02` noti |
+//! | `GET/POST /sandbox/api/faults` | `{"endpoint": "approval", "fault": {"kind": "http500"}, "count": 1}` | list / inject |
+//! | `POST /sandbox/api/deliver` | | deliver notis due now |
+//! | `POST /sandbox/api/clock/advance` | `{"millis": 600000}` | move a manual clock |
+//! | `POST /sandbox/api/reset` | | forget everything |
+
+use crate::faults::{Endpoint, Fault};
+use crate::noti;
+use crate::server::{self, ControlError, Shared};
+use crate::state::{State as Mem, TxnStatus};
+use crate::wire::{Charset, Form, html_escape as esc};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Marks a waiting virtual account as deposited and queues the `02` noti.
+pub(crate) fn deposit_vbank(sh: &Shared, tid: &str) -> Result<(), ControlError> {
+    {
+        let mut st = sh.lock();
+        let t = st.txns.get_mut(tid).ok_or(ControlError::UnknownTid)?;
+        if t.status != TxnStatus::VbankWaiting {
+            return Err(ControlError::NotWaitingVbank);
+        }
+        t.status = TxnStatus::Approved;
+        if let Some(v) = t.vbank.as_mut() {
+            v.deposited = true;
+        }
+        let (url, cs) = (t.noti_url.clone(), t.charset);
+        let fields = noti::vbank_fields(sh, &st, tid, "02");
+        let cs = noti::noti_charset(sh, cs);
+        noti::enqueue(sh, &mut st, tid, "02", &url, fields, cs);
+    }
+    sh.noti_wake.notify_one();
+    Ok(())
+}
+
+fn json_value<T: serde::Serialize>(v: &T) -> Response {
+    server::respond(
+        StatusCode::OK,
+        "application/json",
+        serde_json::to_vec(v).unwrap_or_default(),
+    )
+}
+
+fn bad(msg: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "error": msg })),
+    )
+        .into_response()
+}
+
+pub(crate) async fn api_transactions(State(sh): State<Arc<Shared>>) -> Response {
+    let st = sh.lock();
+    let list: Vec<_> = st.txn_order.iter().filter_map(|t| st.txns.get(t)).collect();
+    json_value(&list)
+}
+
+pub(crate) async fn api_notifications(State(sh): State<Arc<Shared>>) -> Response {
+    let st = sh.lock();
+    json_value(&serde_json::json!({ "jobs": st.noti_jobs, "attempts": st.noti_attempts }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DepositBody {
+    tid: String,
+}
+
+pub(crate) async fn api_deposit(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let Ok(b) = serde_json::from_slice::<DepositBody>(&body) else {
+        return bad("expected {\"tid\": \"...\"}");
+    };
+    match deposit_vbank(&sh, &b.tid) {
+        Ok(()) => json_value(&serde_json::json!({ "ok": true })),
+        Err(e) => bad(&e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InjectBody {
+    endpoint: Endpoint,
+    fault: Fault,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+pub(crate) async fn api_faults(State(sh): State<Arc<Shared>>) -> Response {
+    json_value(&sh.lock().faults)
+}
+
+pub(crate) async fn api_inject(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<InjectBody>(&body) {
+        Ok(b) => {
+            sh.lock().faults.inject(b.endpoint, b.fault, b.count);
+            json_value(&serde_json::json!({ "ok": true }))
+        }
+        Err(_) => bad("expected {\"endpoint\": ..., \"fault\": {\"kind\": ...}, \"count\": N}"),
+    }
+}
+
+pub(crate) async fn api_reset(State(sh): State<Arc<Shared>>) -> Response {
+    *sh.lock() = Mem::default();
+    json_value(&serde_json::json!({ "ok": true }))
+}
+
+pub(crate) async fn api_deliver(State(sh): State<Arc<Shared>>) -> Response {
+    noti::deliver_due(&sh).await;
+    json_value(&serde_json::json!({ "ok": true }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AdvanceBody {
+    millis: u64,
+}
+
+pub(crate) async fn api_advance(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    if !sh.clock.is_manual() {
+        return bad("the sandbox runs on the system clock");
+    }
+    match serde_json::from_slice::<AdvanceBody>(&body) {
+        Ok(b) => {
+            sh.clock.advance(std::time::Duration::from_millis(b.millis));
+            json_value(&serde_json::json!({ "now_millis": sh.clock.now_millis() }))
+        }
+        Err(_) => bad("expected {\"millis\": N}"),
+    }
+}
+
+fn see_dashboard() -> Response {
+    let mut r = server::respond(StatusCode::SEE_OTHER, "text/plain", "");
+    r.headers_mut().insert(
+        axum::http::header::LOCATION,
+        axum::http::HeaderValue::from_static("/sandbox/"),
+    );
+    r
+}
+
+/// Dashboard button: deposit.
+pub(crate) async fn form_deposit(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let f = Form::parse(&body, Charset::Utf8).unwrap_or_default();
+    match deposit_vbank(&sh, f.str("tid")) {
+        Ok(()) => see_dashboard(),
+        Err(e) => bad(&e.to_string()),
+    }
+}
+
+/// Dashboard form: inject a fault (`endpoint`, `kind`, `millis`, `addr`,
+/// `count`).
+pub(crate) async fn form_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let f = Form::parse(&body, Charset::Utf8).unwrap_or_default();
+    let endpoint: Result<Endpoint, _> =
+        serde_json::from_value(serde_json::Value::String(f.str("endpoint").into()));
+    let fault = match f.str("kind") {
+        "delay" => Some(Fault::Delay {
+            millis: f.str("millis").parse().unwrap_or(5_000),
+        }),
+        "http500" => Some(Fault::Http500),
+        "garbled" => Some(Fault::Garbled),
+        "tamper_amount" => Some(Fault::TamperAmount),
+        "tamper_order_id" => Some(Fault::TamperOrderId),
+        "duplicate_noti" => Some(Fault::DuplicateNoti),
+        "reorder_noti" => Some(Fault::ReorderNoti),
+        "noti_source" => Some(Fault::NotiSource {
+            addr: f.str("addr").to_owned(),
+        }),
+        _ => None,
+    };
+    match (endpoint, fault) {
+        (Ok(e), Some(fault)) => {
+            sh.lock()
+                .faults
+                .inject(e, fault, f.str("count").parse().unwrap_or(1));
+            see_dashboard()
+        }
+        _ => bad("unknown endpoint or fault kind"),
+    }
+}
+
+/// Dashboard button: reset.
+pub(crate) async fn form_reset(State(sh): State<Arc<Shared>>) -> Response {
+    *sh.lock() = Mem::default();
+    see_dashboard()
+}
+
+/// `GET /sandbox/`.
+pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
+    let st = sh.lock();
+    let mut rows = String::new();
+    for t in st.txn_order.iter().rev().filter_map(|t| st.txns.get(t)) {
+        let action = if t.status == TxnStatus::VbankWaiting {
+            format!(
+                "<form method=\"post\" action=\"/sandbox/deposit\"><input type=\"hidden\" name=\"tid\" value=\"{}\">\
+                 <button>입금통보 (deposit)</button></form>",
+                esc(&t.tid)
+            )
+        } else {
+            String::new()
+        };
+        rows.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td></tr>",
+            esc(&t.tid),
+            esc(&t.mid),
+            esc(&t.oid),
+            t.method.p_type(),
+            format_args!("{} / {}", t.remaining, t.amount),
+            t.status,
+            action
+        ));
+    }
+    let mut notis = String::new();
+    for a in st.noti_attempts.iter().rev().take(200) {
+        notis.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.job,
+            esc(&a.tid),
+            esc(&a.status),
+            a.attempt,
+            crate::clock::kst_timestamp(a.at_ms),
+            a.http_status.map(|s| s.to_string()).unwrap_or_else(|| a.error.clone().unwrap_or_default()),
+            if a.delivered { "OK" } else { "retry" }
+        ));
+    }
+    let faults: String = st
+        .faults
+        .list()
+        .iter()
+        .map(|(e, f, n)| format!("<li>{e:?}: {f:?} × {n}</li>"))
+        .collect();
+    drop(st);
+    server::html(format!(
+        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>INICIS sandbox</title>\
+         <style>body{{font-family:sans-serif;margin:1rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .4rem;font-size:.85rem}}</style>\
+         </head><body><h1>INICIS 샌드박스 대시보드 (sandbox dashboard)</h1>\
+         <p>기준 URL (base URL): <code>{base}</code> · 시각 (clock, KST): {now}</p>\
+         <h2>거래 (Transactions)</h2><table><tr><th>TID</th><th>MID</th><th>주문 (order)</th><th>수단 (method)</th>\
+         <th>잔액/금액 (remaining/amount)</th><th>상태 (status)</th><th></th></tr>{rows}</table>\
+         <h2>노티 시도 (Notification attempts)</h2><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
+         <th>시각 (at)</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table>\
+         <h2>주입된 장애 (Injected faults)</h2><ul>{faults}</ul>\
+         <form method=\"post\" action=\"/sandbox/fault\">다음 (next) <input name=\"count\" value=\"1\" size=\"3\"> 회 \
+         <select name=\"endpoint\"><option>payment</option><option selected>approval</option><option>net_cancel</option>\
+         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option></select> \
+         <select name=\"kind\"><option>delay</option><option>http500</option><option>garbled</option><option>tamper_amount</option>\
+         <option>tamper_order_id</option><option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select> \
+         ms <input name=\"millis\" value=\"5000\" size=\"6\"> addr <input name=\"addr\" value=\"203.238.37.15\" size=\"14\"> \
+         <button>장애 주입 (inject)</button></form>\
+         <form method=\"post\" action=\"/sandbox/reset\"><button>초기화 (reset)</button></form></body></html>",
+        base = esc(&sh.base_url),
+        now = sh.clock.kst_timestamp(),
+    ))
+}

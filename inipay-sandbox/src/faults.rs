@@ -1,0 +1,172 @@
+//! Fault injection: make the next N calls of an endpoint misbehave the way
+//! production sometimes does (slow, HTTP 500, garbled, tampered, duplicated
+//! or re-ordered notifications, notifications from an odd address).
+//!
+//! ```
+//! use inipay_sandbox::faults::{Endpoint, Fault, Faults};
+//! let mut f = Faults::default();
+//! f.inject(Endpoint::Approval, Fault::Http500, 2);
+//! assert_eq!(f.take(Endpoint::Approval), vec![Fault::Http500]);
+//! assert_eq!(f.take(Endpoint::Approval), vec![Fault::Http500]);
+//! assert!(f.take(Endpoint::Approval).is_empty());
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// An endpoint faults can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `/smart/payment/` and the legacy window paths.
+    Payment,
+    /// `/smart/payReq.ini`.
+    Approval,
+    /// `/smart/payNetCancel.ini`.
+    NetCancel,
+    /// Outbound notifications (one noti job = one call).
+    Noti,
+    /// `/inibill/*` and `/pay/card/billing`.
+    BillingWindow,
+    /// `/api/v1/*`.
+    IniapiV1,
+    /// `/v2/pg/*`.
+    IniapiV2,
+}
+
+/// A misbehaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer only after this many milliseconds (beyond a client's timeout).
+    Delay {
+        /// Delay in ms.
+        millis: u64,
+    },
+    /// HTTP 500 with an empty body (the call has no effect).
+    Http500,
+    /// HTTP 200 with a body that is not the protocol's format (the call has
+    /// its effect: an approval is made, then the reply is lost).
+    Garbled,
+    /// Approval reply with `P_AMT` one won higher than approved.
+    TamperAmount,
+    /// Approval reply with a different `P_OID`.
+    TamperOrderId,
+    /// Deliver the notification twice, even after `OK`.
+    DuplicateNoti,
+    /// Hold this notification back and send it after the next one.
+    ReorderNoti,
+    /// Claim this source address in the source header of the notification.
+    NotiSource {
+        /// Address written in the header.
+        addr: String,
+    },
+}
+
+/// Pending faults per endpoint; each has a remaining count.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Faults {
+    pending: Vec<(Endpoint, Fault, u32)>,
+}
+
+impl Faults {
+    /// Makes the next `count` calls of `endpoint` suffer `fault`.
+    pub fn inject(&mut self, endpoint: Endpoint, fault: Fault, count: u32) {
+        if count > 0 {
+            self.pending.push((endpoint, fault, count));
+        }
+    }
+
+    /// The faults that apply to this call of `endpoint` (decrementing them).
+    pub fn take(&mut self, endpoint: Endpoint) -> Vec<Fault> {
+        if self.pending.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (e, f, n) in &mut self.pending {
+            if *e == endpoint && *n > 0 {
+                out.push(f.clone());
+                *n -= 1;
+            }
+        }
+        self.pending.retain(|(_, _, n)| *n > 0);
+        out
+    }
+
+    /// Every pending fault.
+    pub fn list(&self) -> &[(Endpoint, Fault, u32)] {
+        &self.pending
+    }
+
+    /// Removes every fault.
+    pub fn clear(&mut self) {
+        self.pending.clear();
+    }
+}
+
+/// Faults split by what they do to an HTTP reply.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct HttpFaults {
+    pub delay_ms: u64,
+    pub http500: bool,
+    pub garbled: bool,
+    pub tamper_amount: bool,
+    pub tamper_oid: bool,
+}
+
+impl HttpFaults {
+    pub(crate) fn from(list: &[Fault]) -> HttpFaults {
+        let mut h = HttpFaults::default();
+        for f in list {
+            match f {
+                Fault::Delay { millis } => h.delay_ms = h.delay_ms.max(*millis),
+                Fault::Http500 => h.http500 = true,
+                Fault::Garbled => h.garbled = true,
+                Fault::TamperAmount => h.tamper_amount = true,
+                Fault::TamperOrderId => h.tamper_oid = true,
+                Fault::DuplicateNoti | Fault::ReorderNoti | Fault::NotiSource { .. } => {}
+            }
+        }
+        h
+    }
+
+    /// Sleeps for the delay fault, if any.
+    pub(crate) async fn delay(&self) {
+        if self.delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(self.delay_ms)).await;
+        }
+    }
+}
+
+/// A body that is not key=value nor JSON.
+pub(crate) const GARBLED_BODY: &[u8] = b"<html><body>\xff\xfe502 Bad Gateway\x00</body>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_endpoint() {
+        let mut f = Faults::default();
+        f.inject(Endpoint::Noti, Fault::DuplicateNoti, 1);
+        f.inject(Endpoint::Approval, Fault::Delay { millis: 5 }, 1);
+        f.inject(Endpoint::Approval, Fault::Garbled, 0);
+        assert!(f.take(Endpoint::Payment).is_empty());
+        assert_eq!(f.take(Endpoint::Approval), vec![Fault::Delay { millis: 5 }]);
+        assert_eq!(f.list().len(), 1);
+        f.clear();
+        assert!(f.take(Endpoint::Noti).is_empty());
+    }
+
+    #[test]
+    fn fault_json_shape() {
+        let f: Fault = serde_json::from_str(r#"{"kind":"delay","millis":300}"#).unwrap();
+        assert_eq!(f, Fault::Delay { millis: 300 });
+        let f: Fault = serde_json::from_str(r#"{"kind":"noti_source","addr":"1.2.3.4"}"#).unwrap();
+        assert_eq!(
+            f,
+            Fault::NotiSource {
+                addr: "1.2.3.4".into()
+            }
+        );
+    }
+}
