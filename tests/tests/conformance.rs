@@ -35,6 +35,8 @@ macro_rules! conformance {
             scenario!(card_paid);
             scenario!(card_paid_next_get);
             scenario!(user_cancel);
+            scenario!(card_declined);
+            scenario!(auth_result_for_unknown_order);
             scenario!(tampered_amount_net_cancelled);
             scenario!(vbank_deposit_applied_once);
             scenario!(noti_replay_after_success);
@@ -42,7 +44,17 @@ macro_rules! conformance {
             scenario!(body_limit);
             scenario!(
                 noti_source_is_the_peer,
-                Options { noti_sources: Some(NotiIpAllowList::current()) }
+                Options {
+                    noti_sources: Some(NotiIpAllowList::current()),
+                    proxy_header: None,
+                }
+            );
+            scenario!(
+                noti_source_from_trusted_proxy,
+                Options {
+                    noti_sources: Some(NotiIpAllowList::current()),
+                    proxy_header: Some("x-forwarded-for"),
+                }
             );
         }
     )+};

@@ -10,9 +10,13 @@ use inipay_core::flow::BoxFuture;
 /// so connections wait in the backlog until the worker accepts them.
 pub fn serve(spec: AppSpec) -> BoxFuture<'static, Running> {
     Box::pin(async move {
-        let inicis = Inicis::new(spec.flow.clone(), spec.source.clone())
+        let mut inicis = Inicis::new(spec.flow.clone(), spec.source.clone())
             .result_page(spec.result_page)
             .clock(spec.now);
+        if let Some(h) = spec.proxy_header {
+            let name = actix_web::http::header::HeaderName::from_static(h);
+            inicis = inicis.trust_proxy_header(name);
+        }
         let listener =
             std::net::TcpListener::bind(("127.0.0.1", spec.port)).expect("bind 127.0.0.1");
         let server = HttpServer::new(move || App::new().configure(|c| inicis.configure(c)))

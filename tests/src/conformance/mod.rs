@@ -64,6 +64,8 @@ pub struct AppSpec {
     pub now: fn() -> Timestamp,
     /// The port on 127.0.0.1 to listen on (the flow's public base URL uses it).
     pub port: u16,
+    /// A trusted proxy header for the notification source (default none).
+    pub proxy_header: Option<&'static str>,
 }
 
 /// A running server; stop it with [`Running::stop`].
@@ -152,6 +154,8 @@ impl EventHandler for Recorder {
 pub struct Options {
     /// The flow's notification source allow-list (default: none, any source).
     pub noti_sources: Option<NotiIpAllowList>,
+    /// The adapter's trusted proxy header (default: none, the TCP peer).
+    pub proxy_header: Option<&'static str>,
 }
 
 /// One scenario's world: sandbox, app, event recorder, HTTP client.
@@ -217,6 +221,7 @@ impl Harness {
             result_page,
             now: fixed_now,
             port,
+            proxy_header: options.proxy_header,
         };
         let running = serve(spec).await;
         Harness {

@@ -10,9 +10,12 @@ use rocket::fairing::AdHoc;
 /// Starts a Rocket server for `spec` and returns once it listens.
 pub fn serve(spec: AppSpec) -> BoxFuture<'static, Running> {
     Box::pin(async move {
-        let inicis = Inicis::new(spec.flow.clone(), spec.source.clone())
+        let mut inicis = Inicis::new(spec.flow.clone(), spec.source.clone())
             .result_page(spec.result_page)
             .clock(spec.now);
+        if let Some(h) = spec.proxy_header {
+            inicis = inicis.trusted_proxy_header(h);
+        }
         let config = rocket::Config {
             address: std::net::Ipv4Addr::LOCALHOST.into(),
             port: spec.port,

@@ -287,6 +287,85 @@ pub async fn return_and_missing_order_id(h: &Harness) {
     assert_eq!(r.status().as_u16(), 400);
 }
 
+/// A card refused at approval (승인거절): `303`, not paid. INICIS reports
+/// only `P_STATUS=01` (PROTOCOL.md 2.9), so the ledger may say declined or
+/// failed; the bracketed Korean message is never parsed.
+pub async fn card_declined(h: &Harness) {
+    let card = [("card_number", "4000000000000002"), ("card_code", "04")];
+    let next = pay(h, "ORD-DECLINE", "CARD", "approve", &card).await;
+    assert_redirect_to_result(&next, "ORD-DECLINE");
+    let s = state(h, "ORD-DECLINE").await;
+    assert!(
+        matches!(s, PaymentState::Declined | PaymentState::Failed),
+        "{s:?}"
+    );
+    let txns = h.sandbox.transactions();
+    assert!(
+        txns.iter()
+            .all(|t| t.oid != "ORD-DECLINE" || t.status != TxnStatus::Approved),
+        "{txns:?}"
+    );
+    assert_eq!(paid_events(h, "ORD-DECLINE"), 0);
+}
+
+/// A successful auth result for an order the app never checked out: `303`
+/// (the URL names the order), journaled, never approved at the gateway.
+pub async fn auth_result_for_unknown_order(h: &Harness) {
+    let body = format!(
+        "P_STATUS=00&P_TID=INIMX_AUTHINIpayTest20240101120000123456&P_AMT=1000&P_REQ_URL={}",
+        h.sandbox.url("/smart/payReq.ini")
+    );
+    let r = h
+        .http
+        .post(h.app.url("/next?oid=ORD-GHOST"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("next");
+    assert_redirect_to_result(&Page::read(r).await, "ORD-GHOST");
+    assert!(payment(h, "ORD-GHOST").await.is_none());
+    assert_eq!(journal_len(h, "ORD-GHOST").await, 1, "journaled");
+    assert!(h.sandbox.transactions().is_empty(), "never approved");
+}
+
+/// With a trusted proxy header configured, the last entry of
+/// `X-Forwarded-For` (what the proxy saw) decides the notification source.
+pub async fn noti_source_from_trusted_proxy(h: &Harness) {
+    let inicis_ip = inipay_core::mobile::NotiIpAllowList::current()
+        .ips()
+        .first()
+        .copied()
+        .expect("an INICIS address")
+        .to_string();
+    let send = |xff: String| {
+        h.http
+            .post(h.app.url("/noti"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-Forwarded-For", xff)
+            .body("not a notification")
+            .send()
+    };
+    // Allowed source, unreadable body: 400 (not 403).
+    let r = send(format!("198.51.100.7, {inicis_ip}"))
+        .await
+        .expect("noti");
+    assert_eq!(r.status().as_u16(), 400);
+    // A client-supplied first entry does not count.
+    let r = send(format!("{inicis_ip}, 198.51.100.7"))
+        .await
+        .expect("noti");
+    assert_eq!(r.status().as_u16(), 403);
+    let r = h
+        .http
+        .post(h.app.url("/noti"))
+        .body("P_STATUS=02")
+        .send()
+        .await
+        .expect("noti");
+    assert_eq!(r.status().as_u16(), 403, "no header: unknown source");
+}
+
 /// With an allow-list of INICIS addresses, a notification from 127.0.0.1
 /// is refused (`403`, empty body) even when it claims an INICIS address in
 /// `X-Forwarded-For` / `X-Real-IP`: no proxy header is trusted by default.
