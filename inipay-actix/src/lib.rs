@@ -1,1 +1,197 @@
-//! Actix-web adapter for inipay. Skeleton: the adapter issue fills it in.
+//! Actix-web adapter for inipay: the INICIS checkout and callback routes under
+//! one mount point. It only translates HTTP to [`Flow`] calls and back; the
+//! flow decides everything (ARCHITECTURE.md).
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET {mount}/checkout/{order_id}?method=CARD` | the auto-submitting page that posts the signed form to INICIS (`text/html; charset=utf-8`); 404 for an unknown order, 400 for a bad method or field |
+//! | `POST` or `GET {mount}/next?oid=...` | the auth result (`P_NEXT_URL`) -> [`Flow::next`] -> `303` to the app's result page |
+//! | `POST {mount}/noti` | a notification (`P_NOTI_URL`) -> [`Flow::noti`] -> exactly its status and body (`OK`) |
+//! | `GET {mount}/return?oid=...` | the 1trs landing (`P_RETURN_URL`) -> `303` to the app's result page |
+//!
+//! Bodies are read as raw bytes (INICIS sends EUC-KR or UTF-8; actix's form
+//! extractor would decode them as UTF-8) up to a limit (64 KiB by default).
+//! No route reads or sets a cookie, so the gateway's cross-site POSTs work
+//! with `SameSite` cookies and CSRF middleware in front of the rest of the
+//! app. Absolute URLs come from [`FlowConfig`](inipay_core::flow::FlowConfig),
+//! never from the `Host` header.
+//!
+//! ```
+//! use actix_web::{App, test};
+//! use inipay_actix::Inicis;
+//! use inipay_core::client::{ClientConfig, GatewayClient};
+//! use inipay_core::config::{Endpoints, Merchant, test_keys};
+//! use inipay_core::flow::{BoxFuture, CheckoutSource, Flow, FlowConfig, OrderLookup};
+//! use inipay_core::ledger::MemoryStore;
+//! use inipay_core::mobile::{Method, PaymentRequest};
+//! use inipay_core::order::{CheckoutContext, Order};
+//! use inipay_core::types::{Amount, FieldError};
+//! use std::sync::Arc;
+//!
+//! struct Cart { id: String }
+//! impl Order for Cart {
+//!     const METHODS: &'static [Method] = &[Method::Card];
+//!     fn order_id(&self) -> &str { &self.id }
+//!     fn amount(&self) -> Amount { Amount::won(1_000) }
+//!     fn payment_request(&self, ctx: &CheckoutContext) -> Result<PaymentRequest, FieldError> {
+//!         ctx.builder(self).goods("책").buyer_name("홍길동").build()
+//!     }
+//! }
+//! struct Carts;
+//! impl OrderLookup for Carts {
+//!     type Order = Cart;
+//!     fn find<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<Cart>> {
+//!         Box::pin(async move { (id == "CART-1").then(|| Cart { id: id.to_owned() }) })
+//!     }
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(),
+//!     Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+//! let flow = Arc::new(Flow::new(merchant, GatewayClient::new(ClientConfig::default())?,
+//!     Arc::new(MemoryStore::new()), FlowConfig::new("http://127.0.0.1:8080", "/inicis")?));
+//! let inicis = Inicis::new(flow, Arc::new(Carts) as Arc<dyn CheckoutSource>)
+//!     .result_page(|order_id| format!("/orders/{order_id}"));
+//!
+//! let app = test::init_service(App::new().configure(|cfg| inicis.configure(cfg))).await;
+//! let page = test::TestRequest::get().uri("/inicis/checkout/CART-1?method=CARD").to_request();
+//! let res = test::call_service(&app, page).await;
+//! assert_eq!(res.status(), 200);
+//! let unknown = test::TestRequest::get().uri("/inicis/checkout/NOPE?method=CARD").to_request();
+//! assert_eq!(test::call_service(&app, unknown).await.status(), 404);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod client_ip;
+mod query;
+mod routes;
+
+pub use client_ip::ProxyHeader;
+
+use actix_web::http::header::HeaderName;
+use actix_web::{Scope, web};
+use inipay_core::flow::{CheckoutSource, Flow};
+use inipay_core::time::Timestamp;
+use std::fmt;
+use std::sync::Arc;
+
+/// The default limit on request bodies (auth results and notifications are
+/// a few KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+type ResultPage = Arc<dyn Fn(&str) -> String + Send + Sync>;
+type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The INICIS routes for one [`Flow`], ready to mount under
+/// [`FlowConfig::mount`](inipay_core::flow::FlowConfig::mount) with
+/// [`Inicis::configure`] or [`Inicis::scope`]. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Inicis {
+    shared: Shared,
+}
+
+/// State shared by the route handlers through `web::Data`.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub(crate) flow: Arc<Flow>,
+    pub(crate) source: Arc<dyn CheckoutSource>,
+    pub(crate) result_page: ResultPage,
+    pub(crate) proxy: Option<ProxyHeader>,
+    pub(crate) body_limit: usize,
+    pub(crate) clock: Clock,
+}
+
+impl fmt::Debug for Inicis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inicis")
+            .field("mount", &self.shared.flow.config().mount)
+            .field("proxy", &self.shared.proxy)
+            .field("body_limit", &self.shared.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inicis {
+    /// Routes for `flow`, finding orders through `source`. Defaults: result
+    /// page `/orders/{order_id}`, no trusted proxy header (the notification
+    /// source is the TCP peer), 64 KiB body limit, the system clock.
+    pub fn new(flow: Arc<Flow>, source: Arc<dyn CheckoutSource>) -> Inicis {
+        Inicis {
+            shared: Shared {
+                flow,
+                source,
+                result_page: Arc::new(|order_id: &str| format!("/orders/{order_id}")),
+                proxy: None,
+                body_limit: DEFAULT_BODY_LIMIT,
+                clock: Arc::new(Timestamp::now),
+            },
+        }
+    }
+
+    fn map(mut self, f: impl FnOnce(&mut Shared)) -> Inicis {
+        f(&mut self.shared);
+        self
+    }
+
+    /// Where the buyer's browser goes after a payment (`303 See Other`): the
+    /// app's page for the order, given the validated order id (`[A-Za-z0-9-_.]`,
+    /// safe in a URL). Relative paths are fine.
+    #[must_use]
+    pub fn result_page<F>(self, page: F) -> Inicis
+    where
+        F: Fn(&str) -> String + Send + Sync + 'static,
+    {
+        self.map(|s| s.result_page = Arc::new(page))
+    }
+
+    /// Takes the notification's source address from `header` as written by
+    /// a reverse proxy you trust (its last hop: `X-Forwarded-For: client,
+    /// proxy1` gives `proxy1`), instead of the TCP peer. Off by default: a
+    /// header anyone can send must not decide the allow-list. When the
+    /// header is set here but missing or unreadable on a request, the source
+    /// is unknown (refused by an allow-list).
+    #[must_use]
+    pub fn trust_proxy_header(self, header: HeaderName) -> Inicis {
+        self.map(|s| s.proxy = Some(ProxyHeader::new(header)))
+    }
+
+    /// The largest body accepted on `next` and `noti` (413 above it).
+    #[must_use]
+    pub fn body_limit(self, bytes: usize) -> Inicis {
+        self.map(|s| s.body_limit = bytes)
+    }
+
+    /// The clock the flow is called with (tests inject a fixed time).
+    #[must_use]
+    pub fn clock<F>(self, now: F) -> Inicis
+    where
+        F: Fn() -> Timestamp + Send + Sync + 'static,
+    {
+        self.map(|s| s.clock = Arc::new(now))
+    }
+
+    /// The flow.
+    pub fn flow(&self) -> &Arc<Flow> {
+        &self.shared.flow
+    }
+
+    /// The routes in a scope at [`FlowConfig::mount`](inipay_core::flow::FlowConfig::mount).
+    pub fn scope(&self) -> Scope {
+        let mount = self.shared.flow.config().mount.clone();
+        web::scope(&mount)
+            .app_data(web::Data::new(self.shared.clone()))
+            .app_data(web::PayloadConfig::new(self.shared.body_limit))
+            .route("/checkout/{order_id}", web::get().to(routes::checkout))
+            .route("/next", web::post().to(routes::next_post))
+            .route("/next", web::get().to(routes::next_get))
+            .route("/noti", web::post().to(routes::noti))
+            .route("/return", web::get().to(routes::return_landing))
+    }
+
+    /// Mounts [`Inicis::scope`]: `App::new().configure(|c| inicis.configure(c))`.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        cfg.service(self.scope());
+    }
+}

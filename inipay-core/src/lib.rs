@@ -36,6 +36,8 @@
 //! - `client` (feature `client`, default): the async gateway client with timeouts and redacted tracing.
 //! - [`billing`]: mobile billing-key issuance (inibill, inilitepay), results, billkey AES (3).
 //! - [`iniapi`]: INIAPI v1/v2 requests (billing charge, refunds, inquiry) and typed replies (4, 5).
+//! - `flow` (feature `client`): checkout, auth result, approval, net cancel and notifications, decided once for every framework.
+//! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 //! - [`order`]: the [`Order`] and [`BillingOrder`] traits a merchant's order type implements.
 //! - [`spec`]: a merchant declared as static data (what `merchant!` writes).
 //!
@@ -54,7 +56,10 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod encoding;
+#[cfg(feature = "client")]
+pub mod flow;
 pub mod iniapi;
+pub mod ledger;
 pub mod mobile;
 pub mod order;
 pub mod outcome;

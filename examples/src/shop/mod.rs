@@ -1,0 +1,309 @@
+//! The demo shop: actix-web on 127.0.0.1, an in-process INICIS sandbox, an
+//! SQLite ledger, the test MID `INIpayTest` with its published keys, and the
+//! [`inipay_actix`] routes mounted at `/inicis`.
+//!
+//! | page | |
+//! |---|---|
+//! | `GET /` | products |
+//! | `POST /orders` | places an order, `303` to its page |
+//! | `GET /orders/{id}` | the order with its payment methods, or the result the ledger records |
+//! | `/inicis/...` | checkout, auth result, notifications ([`inipay_actix`]) |
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use inipay_examples::shop::{self, ShopConfig};
+//! let running = shop::start(ShopConfig::from_env()?).await?;
+//! println!("open {}", running.url);
+//! running.server.await?;
+//! # Ok(()) }
+//! ```
+
+pub mod catalog;
+pub mod orders;
+pub mod pages;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use inipay_actix::Inicis;
+use inipay_core::client::{ClientConfig, ClientError, GatewayClient};
+use inipay_core::config::{ConfigError, Endpoints, Merchant, test_keys};
+use inipay_core::encoding::{Charset, Form};
+use inipay_core::flow::{CheckoutSource, Flow, FlowConfig};
+use inipay_core::ledger::{Ledger, LedgerError, MemoryStore, PaymentState, SqliteStore};
+use inipay_core::mobile::NotiIpAllowList;
+use inipay_core::time::Timestamp;
+use inipay_sandbox::{Sandbox, SandboxConfig, StartError};
+use orders::{OrderBook, ShopEvents};
+use pages::Chrome;
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the INICIS routes are mounted.
+pub const MOUNT: &str = "/inicis";
+
+/// Which ledger the shop keeps payments in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LedgerChoice {
+    /// An SQLite file (created if missing).
+    Sqlite(PathBuf),
+    /// In memory (lost at exit).
+    Memory,
+}
+
+/// How the shop starts.
+#[derive(Debug, Clone)]
+pub struct ShopConfig {
+    /// Port on 127.0.0.1 (`0`: any free port).
+    pub port: u16,
+    /// Port of the in-process sandbox (`0`: any free port).
+    pub sandbox_port: u16,
+    /// The ledger.
+    pub ledger: LedgerChoice,
+    /// HTTP worker threads.
+    pub workers: usize,
+}
+
+impl Default for ShopConfig {
+    /// Port 8080, sandbox on a free port, `inipay-demo.db` in the current
+    /// directory, two workers.
+    fn default() -> ShopConfig {
+        ShopConfig {
+            port: 8080,
+            sandbox_port: 0,
+            ledger: LedgerChoice::Sqlite(PathBuf::from("inipay-demo.db")),
+            workers: 2,
+        }
+    }
+}
+
+impl ShopConfig {
+    /// The defaults, with `PORT` and `INIPAY_DEMO_DB` from the environment.
+    pub fn from_env() -> Result<ShopConfig, ShopError> {
+        let mut c = ShopConfig::default();
+        if let Ok(p) = std::env::var("PORT") {
+            c.port = p.trim().parse().map_err(|_| ShopError::BadPort)?;
+        }
+        if let Some(db) = std::env::var_os("INIPAY_DEMO_DB").filter(|d| !d.is_empty()) {
+            c.ledger = LedgerChoice::Sqlite(PathBuf::from(db));
+        }
+        Ok(c)
+    }
+}
+
+/// Why the shop could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShopError {
+    /// `PORT` is not a port number.
+    #[error("PORT must be a number from 0 to 65535")]
+    BadPort,
+    /// The shop's port is taken.
+    #[error("cannot listen on 127.0.0.1:{port}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The sandbox did not start.
+    #[error("the INICIS sandbox did not start")]
+    Sandbox(#[from] StartError),
+    /// The ledger did not open.
+    #[error("the payment ledger did not open")]
+    Ledger(#[from] LedgerError),
+    /// The merchant configuration is invalid.
+    #[error("invalid merchant configuration")]
+    Config(#[from] ConfigError),
+    /// The gateway client could not be built.
+    #[error("the gateway client could not be built")]
+    Client(#[from] ClientError),
+}
+
+/// A started shop.
+pub struct RunningShop {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The sandbox (its dashboard: `sandbox.url("/sandbox/")`).
+    pub sandbox: Sandbox,
+    /// The HTTP server; await it to serve until Ctrl-C.
+    pub server: actix_web::dev::Server,
+    /// The payment ledger.
+    pub ledger: Arc<dyn Ledger>,
+}
+
+impl std::fmt::Debug for RunningShop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningShop")
+            .field("url", &self.url)
+            .field("sandbox", &self.sandbox.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the shop's own pages need.
+struct ShopState {
+    flow: Arc<Flow>,
+    book: Arc<OrderBook>,
+    events: Arc<ShopEvents>,
+    chrome: Chrome,
+}
+
+/// Starts the sandbox, opens the ledger (applying any message a crash left
+/// pending) and serves the shop. Call it inside a tokio runtime.
+pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
+    let sandbox = Sandbox::start(SandboxConfig::default().with_port(config.sandbox_port)).await?;
+    let listener =
+        TcpListener::bind(("127.0.0.1", config.port)).map_err(|source| ShopError::Bind {
+            port: config.port,
+            source,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| ShopError::Bind {
+            port: config.port,
+            source,
+        })?
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+
+    let ledger: Arc<dyn Ledger> = match &config.ledger {
+        LedgerChoice::Sqlite(path) => Arc::new(SqliteStore::open(path.clone()).await?),
+        LedgerChoice::Memory => Arc::new(MemoryStore::new()),
+    };
+    let recovered = ledger.recover().await?;
+    if !recovered.is_empty() {
+        tracing::warn!(count = recovered.len(), "applied pending ledger messages");
+    }
+
+    let merchant = Merchant::test(
+        "INIpayTest",
+        test_keys::inipay_test(),
+        Endpoints::sandbox(sandbox.base_url())?,
+    )?;
+    let mut flow_config = FlowConfig::new(&url, MOUNT)?;
+    // Notifications only from the sandbox's address (production: the INICIS
+    // list, `NotiIpAllowList::current()`).
+    flow_config.noti_sources = Some(NotiIpAllowList::new([IpAddr::V4(Ipv4Addr::LOCALHOST)]));
+    let events = Arc::new(ShopEvents::default());
+    let flow = Arc::new(
+        Flow::new(
+            merchant,
+            GatewayClient::new(ClientConfig::default())?,
+            ledger.clone(),
+            flow_config,
+        )
+        .with_events(events.clone()),
+    );
+    let book = Arc::new(OrderBook::default());
+    let inicis = Inicis::new(flow.clone(), book.clone() as Arc<dyn CheckoutSource>)
+        .result_page(|order_id| format!("/orders/{order_id}"));
+    let state = web::Data::new(ShopState {
+        flow,
+        book,
+        events,
+        chrome: Chrome {
+            dashboard: sandbox.url("/sandbox/"),
+            mount: MOUNT.to_owned(),
+        },
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(16 * 1024))
+            .configure(|c| inicis.configure(c))
+            .route("/", web::get().to(home))
+            .route("/orders", web::post().to(place_order))
+            .route("/orders/{id}", web::get().to(order_page))
+    })
+    .workers(config.workers.max(1))
+    .listen(listener)
+    .map_err(|source| ShopError::Bind { port, source })?
+    .run();
+    Ok(RunningShop {
+        url,
+        sandbox,
+        server,
+        ledger,
+    })
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+async fn home(state: web::Data<ShopState>) -> HttpResponse {
+    html(StatusCode::OK, pages::home(&state.chrome))
+}
+
+/// `POST /orders` with `product` and `buyer` (a UTF-8 form from our page).
+async fn place_order(state: web::Data<ShopState>, body: web::Bytes) -> HttpResponse {
+    let bad = |detail: &str| {
+        html(
+            StatusCode::BAD_REQUEST,
+            pages::problem(&state.chrome, "주문 오류", "Order error", detail),
+        )
+    };
+    let Ok(form) = Form::parse(&body, Charset::Utf8) else {
+        return bad("주문서를 읽을 수 없습니다. (Unreadable order form.)");
+    };
+    let Some(product) = form.get("product").and_then(catalog::product) else {
+        return bad("없는 상품입니다. (Unknown product.)");
+    };
+    let buyer = form.get("buyer").unwrap_or_default();
+    match state.book.place(product, buyer, Timestamp::now()) {
+        Ok(order) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/orders/{}", order.id)))
+            .finish(),
+        // Names the field and the limit, never the value.
+        Err(e) => bad(&e.to_string()),
+    }
+}
+
+/// `GET /orders/{id}`: methods while unpaid, else the ledger's result.
+async fn order_page(state: web::Data<ShopState>, id: web::Path<String>) -> HttpResponse {
+    let order = state.book.get(&id);
+    let payment = match state.flow.status(&id).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "ledger read failed");
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                pages::problem(
+                    &state.chrome,
+                    "일시적 오류",
+                    "Temporarily unavailable",
+                    "잠시 후 다시 시도해 주세요. (Please try again shortly.)",
+                ),
+            );
+        }
+    };
+    match (order, payment) {
+        (Some(o), None) => html(StatusCode::OK, pages::order(&state.chrome, &o)),
+        (Some(o), Some(p)) if p.state == PaymentState::Created => {
+            html(StatusCode::OK, pages::order(&state.chrome, &o))
+        }
+        (o, Some(p)) => {
+            let account = state.events.account(&id);
+            html(
+                StatusCode::OK,
+                pages::result(&state.chrome, &id, o.as_ref(), &p, account.as_ref()),
+            )
+        }
+        (None, None) => html(
+            StatusCode::NOT_FOUND,
+            pages::problem(
+                &state.chrome,
+                "주문 없음",
+                "No such order",
+                "주문을 찾을 수 없습니다. (We could not find this order.)",
+            ),
+        ),
+    }
+}

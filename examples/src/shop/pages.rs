@@ -1,0 +1,365 @@
+//! The shop's HTML: Korean with English beside it, one inline stylesheet, no
+//! external assets, no JavaScript.
+
+use super::catalog::{PRODUCTS, Product, won};
+use super::orders::ShopOrder;
+use inipay_core::ledger::{Payment, PaymentState};
+use inipay_core::mobile::{KstDateTime, VbankAccount};
+
+const STYLE: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Malgun Gothic",sans-serif;background:#f5f6f8;color:#1d2330;line-height:1.5}
+header{background:#fff;border-bottom:1px solid #e3e6eb}
+header .bar{max-width:46rem;margin:0 auto;padding:.9rem 1.2rem;display:flex;align-items:center;justify-content:space-between;gap:1rem}
+header a.brand{font-weight:700;font-size:1.15rem;color:#1d2330;text-decoration:none}
+header a.brand span{color:#e4002b}
+header nav a{color:#4a5568;font-size:.9rem;text-decoration:none;margin-left:1rem}
+main{max-width:46rem;margin:0 auto;padding:1.2rem}
+h1{font-size:1.4rem;margin:.4rem 0 1rem}
+h1 small,h2 small,.en{color:#6b7280;font-weight:400}
+.notice{background:#fff8e1;border:1px solid #f3d98b;border-radius:.5rem;padding:.6rem .9rem;font-size:.9rem;margin-bottom:1.2rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:1rem}
+.card{background:#fff;border:1px solid #e3e6eb;border-radius:.75rem;padding:1rem 1.1rem;display:flex;flex-direction:column}
+.card form{margin-top:auto}
+.card h2{font-size:1.05rem;margin:0 0 .2rem}
+.card p{margin:.2rem 0 .8rem;color:#4a5568;font-size:.88rem}
+.price{font-size:1.2rem;font-weight:700;margin:.3rem 0 .6rem}
+label{display:block;font-size:.85rem;color:#4a5568;margin-bottom:.6rem}
+input[type=text]{width:100%;padding:.45rem .55rem;border:1px solid #cfd5dd;border-radius:.4rem;font-size:.95rem;margin-top:.2rem}
+.btn{display:inline-block;border:0;border-radius:.5rem;background:#e4002b;color:#fff;padding:.6rem 1rem;font-size:.95rem;text-decoration:none;cursor:pointer;text-align:center}
+.btn.secondary{background:#fff;color:#1d2330;border:1px solid #cfd5dd}
+.card .btn{width:100%}
+table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e3e6eb;border-radius:.75rem;overflow:hidden;margin-bottom:1.2rem}
+th,td{text-align:left;padding:.6rem .9rem;border-bottom:1px solid #eef0f3;font-size:.93rem;vertical-align:top}
+th{width:38%;color:#4a5568;font-weight:500;background:#fafbfc}
+tr:last-child th,tr:last-child td{border-bottom:0}
+.methods{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5rem,1fr));gap:.7rem;margin-bottom:1.2rem}
+.methods a{display:block;background:#fff;border:1px solid #e3e6eb;border-radius:.6rem;padding:.8rem 1rem;color:#1d2330;text-decoration:none}
+.methods a:hover{border-color:#e4002b}
+.methods b{display:block}
+.methods span{font-size:.85rem;color:#6b7280}
+.status{border-radius:.75rem;padding:1rem 1.1rem;margin-bottom:1.2rem;border:1px solid}
+.status h2{margin:0 0 .3rem;font-size:1.2rem}
+.status p{margin:.2rem 0}
+.ok{background:#ecfdf3;border-color:#a6e3bf}
+.wait{background:#eff6ff;border-color:#b6d4fe}
+.bad{background:#fef2f2;border-color:#f5b5b5}
+.actions{display:flex;flex-wrap:wrap;gap:.6rem}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem}
+footer{max-width:46rem;margin:1.5rem auto;padding:0 1.2rem;color:#8a94a6;font-size:.8rem}
+"#;
+
+/// Escapes text for HTML content and attribute values.
+///
+/// ```
+/// use inipay_examples::shop::pages::esc;
+/// assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+/// ```
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Links every page shows.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The sandbox dashboard URL.
+    pub dashboard: String,
+    /// Where the INICIS routes are mounted (`/inicis`).
+    pub mount: String,
+}
+
+fn layout(chrome: &Chrome, title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ko\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · inipay 데모샵</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><div class=\"bar\"><a class=\"brand\" href=\"/\">inipay <span>데모샵</span> \
+         <small class=\"en\">demo shop</small></a><nav><a href=\"/\">상품 (Products)</a>\
+         <a href=\"{dash}\" target=\"_blank\" rel=\"noopener\">샌드박스 대시보드 (Sandbox dashboard)</a></nav></div></header>\n\
+         <main>\n{body}\n</main>\n<footer>테스트 모드: 결제는 로컬 INICIS 샌드박스에서만 일어나며 실제 돈은 오가지 않습니다. \
+         (Test mode: payments go to a local INICIS sandbox; no real money moves.)</footer>\n</body>\n</html>\n",
+        title = esc(title),
+        dash = esc(&chrome.dashboard),
+    )
+}
+
+/// The product list.
+pub fn home(chrome: &Chrome) -> String {
+    let mut cards = String::new();
+    for p in PRODUCTS {
+        cards.push_str(&format!(
+            "<div class=\"card\"><h2>{ko} <small>{en}</small></h2><p>{blurb}</p>\
+             <div class=\"price\">{price}</div>\
+             <form method=\"post\" action=\"/orders\"><input type=\"hidden\" name=\"product\" value=\"{id}\">\
+             <label>구매자 이름 (Buyer name)<input type=\"text\" name=\"buyer\" value=\"홍길동\" maxlength=\"30\" required></label>\
+             <button class=\"btn\" type=\"submit\">주문하기 (Order)</button></form></div>",
+            ko = esc(p.name_ko),
+            en = esc(p.name_en),
+            blurb = esc(p.blurb),
+            price = won(p.price),
+            id = esc(p.id),
+        ));
+    }
+    layout(
+        chrome,
+        "상품 (Products)",
+        &format!(
+            "<h1>상품 <small>Products</small></h1>\
+             <div class=\"notice\">카드, 계좌이체, 가상계좌, 휴대폰, 상품권으로 결제해 보세요. \
+             (Try card, bank transfer, virtual account, phone bill or gift card.)</div>\
+             <div class=\"grid\">{cards}</div>"
+        ),
+    )
+}
+
+/// The payment methods offered: (code, Korean, English).
+pub const METHODS: &[(&str, &str, &str)] = &[
+    ("CARD", "신용카드", "Credit card"),
+    ("BANK", "실시간 계좌이체", "Bank transfer"),
+    ("VBANK", "가상계좌", "Virtual account"),
+    ("MOBILE", "휴대폰 결제", "Phone bill"),
+    ("CULTURE", "문화상품권", "Gift card"),
+];
+
+fn order_table(order_id: &str, order: Option<&ShopOrder>, payment: Option<&Payment>) -> String {
+    let mut rows = format!(
+        "<tr><th>주문번호 (Order)</th><td class=\"mono\">{}</td></tr>",
+        esc(order_id)
+    );
+    if let Some(o) = order {
+        rows.push_str(&format!(
+            "<tr><th>상품 (Product)</th><td>{} <span class=\"en\">({})</span></td></tr>\
+             <tr><th>구매자 (Buyer)</th><td>{}</td></tr>",
+            esc(o.product.name_ko),
+            esc(o.product.name_en),
+            esc(o.buyer.as_str())
+        ));
+    }
+    let amount = payment.map(|p| p.amount).or(order.map(|o| o.product.price));
+    if let Some(a) = amount {
+        rows.push_str(&format!(
+            "<tr><th>금액 (Amount)</th><td><b>{}</b></td></tr>",
+            won(a)
+        ));
+    }
+    if let Some(tid) = payment.and_then(|p| p.tid.as_ref()) {
+        rows.push_str(&format!(
+            "<tr><th>거래번호 (TID)</th><td class=\"mono\">{}</td></tr>",
+            esc(tid.as_str())
+        ));
+    }
+    format!("<table>{rows}</table>")
+}
+
+/// The order page: the order and the payment methods.
+pub fn order(chrome: &Chrome, order: &ShopOrder) -> String {
+    let mut methods = String::new();
+    for (code, ko, en) in METHODS {
+        methods.push_str(&format!(
+            "<a href=\"{mount}/checkout/{id}?method={code}\"><b>{ko}</b><span>{en}</span></a>",
+            mount = esc(&chrome.mount),
+            id = esc(&order.id),
+        ));
+    }
+    layout(
+        chrome,
+        "주문 (Order)",
+        &format!(
+            "<h1>주문 확인 <small>Your order</small></h1>{table}\
+             <h2>결제 수단 선택 <small>Choose a payment method</small></h2>\
+             <div class=\"methods\">{methods}</div>\
+             <p class=\"en\">결제창은 로컬 샌드박스가 띄웁니다. (The payment window is served by the local sandbox.)</p>",
+            table = order_table(&order.id, Some(order), None),
+        ),
+    )
+}
+
+fn deadline(d: &KstDateTime) -> String {
+    let (date, time) = (d.date(), d.time());
+    format!(
+        "{}-{}-{} {}:{}:{} KST",
+        &date[..4],
+        &date[4..6],
+        &date[6..],
+        &time[..2],
+        &time[2..4],
+        &time[4..]
+    )
+}
+
+fn account_table(a: &VbankAccount, amount: &str) -> String {
+    let opt = |v: Option<&str>| esc(v.unwrap_or("-"));
+    let bank = match (&a.bank_name, &a.bank_code) {
+        (Some(n), Some(c)) => format!("{} ({})", esc(n), esc(c)),
+        (Some(n), None) => esc(n),
+        (None, c) => opt(c.as_deref()),
+    };
+    format!(
+        "<table><tr><th>은행 (Bank)</th><td>{bank}</td></tr>\
+         <tr><th>계좌번호 (Account)</th><td class=\"mono\">{acct}</td></tr>\
+         <tr><th>예금주 (Holder)</th><td>{holder}</td></tr>\
+         <tr><th>입금액 (Amount)</th><td><b>{amount}</b></td></tr>\
+         <tr><th>입금기한 (Deadline)</th><td>{deadline}</td></tr></table>",
+        acct = opt(a.account_number.as_ref().map(|n| n.expose())),
+        holder = opt(a.holder_name.as_deref()),
+        deadline = a
+            .deadline
+            .as_ref()
+            .map(deadline)
+            .unwrap_or_else(|| "-".into()),
+    )
+}
+
+/// The result page: what the ledger says about the order.
+pub fn result(
+    chrome: &Chrome,
+    order_id: &str,
+    order: Option<&ShopOrder>,
+    payment: &Payment,
+    account: Option<&VbankAccount>,
+) -> String {
+    let (class, ko, en, text_ko, text_en) = match payment.state {
+        PaymentState::Approved => (
+            "ok",
+            "결제 완료",
+            "Paid",
+            "결제가 승인되었습니다. 주문을 준비하겠습니다.",
+            "Your payment was approved; we are preparing your order.",
+        ),
+        PaymentState::VbankDeposited => (
+            "ok",
+            "입금 확인",
+            "Deposit received",
+            "가상계좌 입금이 확인되었습니다. 주문을 준비하겠습니다.",
+            "Your deposit arrived; we are preparing your order.",
+        ),
+        PaymentState::VbankIssued => (
+            "wait",
+            "입금 대기",
+            "Awaiting deposit",
+            "아래 가상계좌로 기한 안에 입금해 주세요. 입금되면 이 페이지에 표시됩니다.",
+            "Please transfer the amount to the account below before the deadline; this page shows it once it arrives.",
+        ),
+        PaymentState::Created | PaymentState::Authenticated => (
+            "wait",
+            "처리 중",
+            "Processing",
+            "결제가 아직 끝나지 않았습니다.",
+            "The payment is not finished yet.",
+        ),
+        PaymentState::CancelledByUser => (
+            "bad",
+            "결제 취소",
+            "Cancelled",
+            "결제를 취소하셨거나 인증이 완료되지 않았습니다. 청구된 금액은 없습니다.",
+            "You cancelled or authentication did not complete. Nothing was charged.",
+        ),
+        PaymentState::Declined => (
+            "bad",
+            "결제 거절",
+            "Declined",
+            "카드사 또는 은행이 결제를 거절했습니다. 청구된 금액은 없습니다.",
+            "The card company or bank declined. Nothing was charged.",
+        ),
+        PaymentState::NetCancelled => (
+            "bad",
+            "결제 자동 취소",
+            "Payment undone",
+            "승인 결과를 확인할 수 없어 결제를 자동으로 취소했습니다. 청구된 금액은 없습니다.",
+            "The approval could not be verified, so it was cancelled automatically. Nothing was charged.",
+        ),
+        PaymentState::VbankExpired => (
+            "bad",
+            "입금 기한 만료",
+            "Deadline passed",
+            "가상계좌 입금 기한이 지났습니다.",
+            "The virtual account expired without a deposit.",
+        ),
+        PaymentState::PartiallyRefunded | PaymentState::Refunded => (
+            "wait",
+            "환불됨",
+            "Refunded",
+            "결제 금액이 환불되었습니다.",
+            "The payment was refunded.",
+        ),
+        // INICIS does not say whether the buyer cancelled or the issuer
+        // refused (PROTOCOL.md 2.9): one message for both.
+        _ => (
+            "bad",
+            "결제 미완료",
+            "Not completed",
+            "결제를 취소하셨거나 카드사·은행이 승인하지 않았습니다. 청구된 금액은 없습니다.",
+            "You cancelled, or the card company or bank did not approve. Nothing was charged.",
+        ),
+    };
+    let mut body = format!(
+        "<h1>주문 결과 <small>Order status</small></h1>\
+         <div class=\"status {class}\" data-state=\"{state}\"><h2>{ko} <small>({en})</small></h2>\
+         <p>{text_ko}</p><p class=\"en\">{text_en}</p></div>",
+        state = payment.state.as_str(),
+    );
+    if payment.state == PaymentState::VbankIssued {
+        match account {
+            Some(a) => body.push_str(&account_table(a, &won(payment.amount))),
+            None => body.push_str(
+                "<p class=\"en\">계좌 정보는 발급 직후에만 표시됩니다. (The account is shown right after issuance only.)</p>",
+            ),
+        }
+        body.push_str(&format!(
+            "<div class=\"notice\">테스트: <a href=\"{dash}\" target=\"_blank\" rel=\"noopener\">샌드박스 대시보드</a>에서 \
+             이 거래의 <b>입금통보 (deposit)</b> 버튼을 누른 뒤 새로고침하세요. \
+             (Test: press the deposit button for this transaction on the \
+             <a href=\"{dash}\" target=\"_blank\" rel=\"noopener\">sandbox dashboard</a>, then refresh.)</div>\
+             <div class=\"actions\" style=\"margin-bottom:1.2rem\"><a class=\"btn secondary\" href=\"\">새로고침 (Refresh)</a></div>",
+            dash = esc(&chrome.dashboard)
+        ));
+    }
+    body.push_str(&order_table(order_id, order, Some(payment)));
+    let mut actions =
+        String::from("<a class=\"btn secondary\" href=\"/\">계속 쇼핑하기 (Continue shopping)</a>");
+    if let Some(o) = order
+        && !payment.state.is_paid()
+        && payment.state != PaymentState::VbankIssued
+        && payment.state != PaymentState::Created
+    {
+        actions.push_str(&reorder_form(o.product, o.buyer.as_str()));
+    }
+    body.push_str(&format!("<div class=\"actions\">{actions}</div>"));
+    layout(chrome, &format!("{ko} ({en})"), &body)
+}
+
+fn reorder_form(p: &Product, buyer: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/orders\"><input type=\"hidden\" name=\"product\" value=\"{}\">\
+         <input type=\"hidden\" name=\"buyer\" value=\"{}\">\
+         <button class=\"btn\" type=\"submit\">다시 주문하기 (Order again)</button></form>",
+        esc(p.id),
+        esc(buyer)
+    )
+}
+
+/// A short error page.
+pub fn problem(chrome: &Chrome, ko: &str, en: &str, detail: &str) -> String {
+    layout(
+        chrome,
+        ko,
+        &format!(
+            "<div class=\"status bad\"><h2>{} <small>({})</small></h2><p>{}</p></div>\
+             <a class=\"btn secondary\" href=\"/\">상품 목록 (Products)</a>",
+            esc(ko),
+            esc(en),
+            esc(detail)
+        ),
+    )
+}

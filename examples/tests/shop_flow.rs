@@ -1,0 +1,258 @@
+//! The demo shop end to end over HTTP, the path a person clicks in a browser:
+//! products -> order -> method -> sandbox window -> approve -> result page,
+//! plus a virtual account paid from the sandbox dashboard's deposit button.
+
+use inipay_core::ledger::{Ledger, PaymentState, SqliteStore};
+use inipay_core::types::OrderId;
+use inipay_examples::shop::{self, LedgerChoice, RunningShop, ShopConfig};
+use inipay_sandbox::Sandbox;
+use inipay_sandbox::browser::AutoForm;
+use inipay_sandbox::wire::Charset;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+struct Browser {
+    url: String,
+    sandbox: Sandbox,
+    ledger: Arc<dyn Ledger>,
+    http: reqwest::Client,
+}
+
+fn temp_db() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "inipay-shop-test-{}-{nanos}.db",
+        std::process::id()
+    ))
+}
+
+async fn open(db: PathBuf) -> Browser {
+    let RunningShop {
+        url,
+        sandbox,
+        server,
+        ledger,
+    } = shop::start(ShopConfig {
+        port: 0,
+        sandbox_port: 0,
+        ledger: LedgerChoice::Sqlite(db),
+        workers: 1,
+    })
+    .await
+    .unwrap();
+    tokio::spawn(server);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Browser {
+        url,
+        sandbox,
+        ledger,
+        http,
+    }
+}
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the first `attr="..."` after `marker` in `html`.
+fn attr_after(html: &str, marker: &str, attr: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in page"));
+    let pat = format!("{attr}=\"");
+    let i = html[start..].find(&pat).unwrap() + start + pat.len();
+    html[i..i + html[i..].find('"').unwrap()].replace("&amp;", "&")
+}
+
+impl Browser {
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.url)
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn post_form(&self, url: &str, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(self.url(url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Clicks "주문하기" for `product`; returns the order page path.
+    async fn place(&self, product: &str) -> String {
+        let (status, home) = self.get("/").await;
+        assert_eq!(status, 200);
+        assert!(home.contains(&format!("name=\"product\" value=\"{product}\"")));
+        let body = format!("product={product}&buyer={}", pct("홍길동"));
+        let r = self.post_form("/orders", body.into_bytes()).await;
+        assert_eq!(r.status(), 303);
+        r.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// Picks `method` on the order page, lets the checkout page auto-submit
+    /// to the sandbox window, presses `button` there with `choices`, and
+    /// follows the auth result back to the shop; returns the result page path.
+    async fn pay(&self, order_page: &str, method: &str, button: &str, choices: &str) -> String {
+        let (status, page) = self.get(order_page).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("결제 수단 선택"));
+        let end = page.find(&format!("?method={method}\"")).unwrap();
+        let start = page[..end].rfind("href=\"").unwrap() + "href=\"".len();
+        let link = format!("{}?method={method}", &page[start..end]);
+        assert!(link.starts_with("/inicis/checkout/DEMO-"), "{link}");
+        let r = self.http.get(self.url(&link)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{link}");
+        let mut checkout = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+        checkout.charset = Charset::EucKr; // accept-charset="euc-kr"
+        let r = self.post_form(&checkout.action, checkout.body()).await;
+        assert_eq!(r.status(), 200);
+        let window = r.text().await.unwrap();
+        assert!(window.contains("홍길동"), "the buyer's name arrived intact");
+        let session = attr_after(&window, "name=\"session\"", "value");
+        let action = attr_after(&window, "<form", "action");
+        let body = format!("session={session}&action={button}{choices}");
+        let r = self
+            .post_form(&self.sandbox.url(&action), body.into_bytes())
+            .await;
+        assert_eq!(r.status(), 200);
+        let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+        let r = self.post_form(&auth.action, auth.body()).await;
+        assert_eq!(r.status(), 303);
+        r.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    async fn state(&self, order_page: &str) -> PaymentState {
+        let id = order_page.rsplit('/').next().unwrap();
+        self.ledger
+            .payment(&OrderId::new(id).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_payment_through_the_shop() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("mug").await;
+    assert!(order.starts_with("/orders/DEMO-"));
+    let result = b
+        .pay(
+            &order,
+            "CARD",
+            "approve",
+            "&card_code=04&card_number=4111111111111111",
+        )
+        .await;
+    assert_eq!(result, order, "back on the order's own page");
+    let (status, page) = b.get(&result).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-state=\"approved\""));
+    assert!(page.contains("결제 완료 <small>(Paid)</small>"));
+    assert!(page.contains("56,000원"));
+    assert_eq!(b.state(&order).await, PaymentState::Approved);
+
+    // The ledger is the SQLite file: another connection reads the same state.
+    let file = SqliteStore::open(db.clone()).await.unwrap();
+    let id = OrderId::new(order.trim_start_matches("/orders/")).unwrap();
+    assert_eq!(
+        file.payment(&id).await.unwrap().unwrap().state,
+        PaymentState::Approved
+    );
+    let _ = std::fs::remove_file(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn virtual_account_paid_from_the_dashboard() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("tea").await;
+    let result = b.pay(&order, "VBANK", "approve", "&bank_code=88").await;
+    let (_, page) = b.get(&result).await;
+    assert!(page.contains("data-state=\"vbank_issued\""), "{page}");
+    assert!(page.contains("입금 대기") && page.contains("신한은행 (88)"));
+    assert!(page.contains("입금기한 (Deadline)") && page.contains("23:59:59 KST"));
+    let dashboard = b.sandbox.url("/sandbox/");
+    assert!(page.contains(&dashboard), "links the sandbox dashboard");
+    assert_eq!(b.state(&order).await, PaymentState::VbankIssued);
+
+    // On the dashboard, press 입금통보 (deposit) for this transaction.
+    let (_, dash) = b.get(&dashboard).await;
+    let tid = attr_after(&dash, "name=\"tid\"", "value");
+    assert!(tid.starts_with("INIMX_VBNK"));
+    let r = b
+        .post_form(
+            &b.sandbox.url("/sandbox/deposit"),
+            format!("tid={tid}").into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    b.sandbox.deliver_due().await;
+
+    let (_, page) = b.get(&result).await;
+    assert!(page.contains("data-state=\"vbank_deposited\""), "{page}");
+    assert!(page.contains("입금 확인"));
+    assert_eq!(b.state(&order).await, PaymentState::VbankDeposited);
+    let _ = std::fs::remove_file(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_then_order_again() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("notebook").await;
+    let result = b.pay(&order, "CARD", "cancel", "").await;
+    let (_, page) = b.get(&result).await;
+    assert!(page.contains("결제 미완료") && page.contains("청구된 금액은 없습니다"));
+    assert!(!b.state(&order).await.is_paid());
+    assert!(page.contains("다시 주문하기 (Order again)"));
+    // Ordering again makes a new order that can be paid.
+    let again = b.place("notebook").await;
+    assert_ne!(again, order);
+    b.pay(&again, "BANK", "approve", "&bank_code=04").await;
+    assert_eq!(b.state(&again).await, PaymentState::Approved);
+    let _ = std::fs::remove_file(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_orders_get_short_pages() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let r = b
+        .post_form("/orders", b"product=nope&buyer=x".to_vec())
+        .await;
+    assert_eq!(r.status(), 400);
+    let long = pct(&"가".repeat(40));
+    let r = b
+        .post_form("/orders", format!("product=tea&buyer={long}").into_bytes())
+        .await;
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("P_UNAME") && !text.contains("가가"), "{text}");
+    let (status, _) = b.get("/orders/DEMO-0-0000").await;
+    assert_eq!(status, 404);
+    let _ = std::fs::remove_file(&db);
+}

@@ -1,0 +1,122 @@
+//! The route handlers: HTTP in, one flow call, HTTP out.
+
+use crate::{Shared, client_ip, query};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use inipay_core::flow::{FlowError, NextOutcome};
+use inipay_core::ledger::LedgerError;
+use inipay_core::types::OrderId;
+
+/// A short plain-text answer for the buyer (never internals).
+fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::plaintext())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body.into())
+}
+
+/// `303 See Other` to the app's result page for `order_id`.
+fn to_result_page(state: &Shared, order_id: &OrderId) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, (state.result_page)(order_id.as_str())))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// `GET {mount}/checkout/{order_id}?method=CARD`.
+pub(crate) async fn checkout(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    order_id: web::Path<String>,
+) -> HttpResponse {
+    let Some(method) = query::param(req.query_string(), "method").filter(|m| !m.is_empty()) else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "missing payment method (method=CARD, BANK, VBANK, MOBILE, CULTURE, HPMN or DGCL)",
+        );
+    };
+    let now = (state.clock)();
+    match state
+        .source
+        .checkout(&state.flow, &order_id, &method, now)
+        .await
+    {
+        Ok(Some(c)) => HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(c.html),
+        Ok(None) => text(StatusCode::NOT_FOUND, "unknown order"),
+        // FieldError text names the field and the limit, never the value.
+        Err(FlowError::Field(e)) => text(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(FlowError::Ledger(LedgerError::OrderConflict { .. })) => text(
+            StatusCode::CONFLICT,
+            "this order was already checked out with a different amount",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "checkout failed");
+            text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "payment is unavailable right now; please try again",
+            )
+        }
+    }
+}
+
+/// `POST {mount}/next?oid=...`: the auth result is the body.
+pub(crate) async fn next_post(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    next(&state, &req, &body).await
+}
+
+/// `GET {mount}/next?oid=...&P_STATUS=...`: the auth result is the query.
+pub(crate) async fn next_get(state: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
+    next(&state, &req, req.query_string().as_bytes()).await
+}
+
+async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
+    let oid = query::param(req.query_string(), "oid");
+    let now = (state.clock)();
+    let outcome = state.flow.next(oid.as_deref(), body, now).await;
+    match &outcome {
+        NextOutcome::Error(e) => tracing::error!(error = %e, "auth result not processed"),
+        o if o.is_paid() => tracing::info!(order_id = ?o.order_id(), "payment result: paid"),
+        o => tracing::info!(outcome = ?o, "payment result"),
+    }
+    let order = outcome
+        .order_id()
+        .cloned()
+        .or_else(|| oid.and_then(|o| OrderId::new(o).ok()));
+    match order {
+        Some(o) => to_result_page(state, &o),
+        None => text(
+            StatusCode::BAD_REQUEST,
+            "payment result without an order id",
+        ),
+    }
+}
+
+/// `POST {mount}/noti`: exactly the flow's status and body.
+pub(crate) async fn noti(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let source = client_ip::source(&req, state.proxy.as_ref());
+    let reply = state.flow.noti(&body, source, (state.clock)()).await;
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .content_type("text/plain")
+        .body(reply.body)
+}
+
+/// `GET {mount}/return?oid=...`: the 1trs landing.
+pub(crate) async fn return_landing(state: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
+    match query::param(req.query_string(), "oid").and_then(|o| OrderId::new(o).ok()) {
+        Some(o) => to_result_page(&state, &o),
+        None => text(StatusCode::NOT_FOUND, "unknown order"),
+    }
+}

@@ -1,0 +1,215 @@
+//! The payment flows, decided once for every web framework (ARCHITECTURE.md).
+//!
+//! An adapter (Actix, Rocket, or your own handler) turns an HTTP request into
+//! one [`Flow`] call and the answer into an HTTP response. The flow does the
+//! rest: it signs the checkout form, records every gateway message in the
+//! [`Ledger`] **before** acting on it, calls approval,
+//! verifies order id, MID and amount, net-cancels (망취소) whatever it cannot
+//! keep, and answers notifications with exactly `OK`, duplicates included.
+//!
+//! | step | call | PROTOCOL.md |
+//! |---|---|---|
+//! | checkout page | [`Flow::checkout`] | 2.2, 2.3 |
+//! | auth result on `P_NEXT_URL` | [`Flow::next`] | 2.4, 2.5, 2.8 |
+//! | notification on `P_NOTI_URL` | [`Flow::noti`] | 2.6 |
+//! | 1trs landing on `P_RETURN_URL` | [`Flow::status`] | 2.7 |
+//! | billing-key page | [`Flow::billing_checkout`] | 3.2, 3.3 |
+//! | billing-key result on `returnurl` | [`Flow::billing_return`] | 3.4, 3.5 |
+//!
+//! ```
+//! use inipay_core::client::{ClientConfig, GatewayClient};
+//! use inipay_core::config::{Endpoints, Merchant, test_keys};
+//! use inipay_core::flow::{Flow, FlowConfig};
+//! use inipay_core::ledger::MemoryStore;
+//! use std::sync::Arc;
+//!
+//! let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(),
+//!     Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+//! let flow = Flow::new(
+//!     merchant,
+//!     GatewayClient::new(ClientConfig::default())?,
+//!     Arc::new(MemoryStore::new()),
+//!     FlowConfig::new("http://127.0.0.1:8080", "/inicis")?,
+//! );
+//! assert_eq!(flow.config().next_url("ORD-1"), "http://127.0.0.1:8080/inicis/next?oid=ORD-1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod billing;
+mod checkout;
+mod events;
+mod next;
+mod noti;
+mod source;
+
+pub use billing::{BillingCheckout, BillingConfig, BillingOutcome};
+pub use checkout::Checkout;
+pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
+pub use next::NextOutcome;
+pub use noti::NotiReply;
+pub use source::{BoxFuture, CheckoutSource, OrderLookup, method_for};
+
+use crate::client::GatewayClient;
+use crate::config::{ConfigError, Merchant};
+use crate::encoding::Charset;
+use crate::ledger::{Ledger, LedgerError, Payment};
+use crate::mobile::{HtmlOptions, NotiIpAllowList, NotiOptions};
+use crate::types::{FieldError, OrderId};
+use std::fmt;
+use std::sync::Arc;
+
+/// Where the app's callback routes live and how messages are read.
+#[derive(Debug, Clone)]
+pub struct FlowConfig {
+    /// The app's public origin as INICIS and the buyer's browser reach it,
+    /// e.g. `https://shop.example.com`. Never taken from the Host header.
+    pub public_base_url: String,
+    /// The path the adapter mounts the routes under, e.g. `/inicis`.
+    pub mount: String,
+    /// `P_CHARSET`: the charset auth results and approval replies come in.
+    pub result_charset: Charset,
+    /// How notifications are read (charset, `P_AUTH_DT` format).
+    pub noti: NotiOptions,
+    /// Source addresses allowed to post notifications; `None` accepts any
+    /// (the sandbox, local development).
+    pub noti_sources: Option<NotiIpAllowList>,
+    /// Send `P_TIMESTAMP` + `P_CHKFAKE` on net cancel (needs the HashKey).
+    pub net_cancel_chkfake: bool,
+    /// How the checkout page looks.
+    pub html: HtmlOptions,
+}
+
+impl FlowConfig {
+    /// A configuration for routes mounted at `mount` under `public_base_url`.
+    pub fn new(public_base_url: &str, mount: &str) -> Result<FlowConfig, ConfigError> {
+        let base = public_base_url.trim_end_matches('/');
+        if crate::config::origin_of(base).is_none() {
+            return Err(ConfigError::BadUrl("public base URL"));
+        }
+        let mount = format!("/{}", mount.trim_matches('/'));
+        let mount = if mount == "/" { String::new() } else { mount };
+        Ok(FlowConfig {
+            public_base_url: base.to_owned(),
+            mount,
+            result_charset: Charset::Utf8,
+            noti: NotiOptions::default(),
+            noti_sources: None,
+            net_cancel_chkfake: true,
+            html: HtmlOptions::default(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}{path}", self.public_base_url, self.mount)
+    }
+
+    /// `P_NEXT_URL` for an order: the auth result carries no `P_OID`
+    /// (PROTOCOL.md 2.4), so the order id travels in the query string.
+    pub fn next_url(&self, order_id: &str) -> String {
+        self.url(&format!("/next?oid={order_id}"))
+    }
+
+    /// `P_NOTI_URL`.
+    pub fn noti_url(&self) -> String {
+        self.url("/noti")
+    }
+
+    /// `P_RETURN_URL` for an order (1trs landing; INICIS appends nothing).
+    pub fn return_url(&self, order_id: &str) -> String {
+        self.url(&format!("/return?oid={order_id}"))
+    }
+}
+
+/// What the flow needs: one merchant, the gateway client, the ledger and the
+/// app's event handler. Share one `Arc<Flow>` across the app.
+pub struct Flow {
+    merchant: Merchant,
+    client: GatewayClient,
+    ledger: Arc<dyn Ledger>,
+    config: FlowConfig,
+    events: Arc<dyn EventHandler>,
+    billing: Option<BillingConfig>,
+}
+
+impl fmt::Debug for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flow")
+            .field("merchant", &self.merchant)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Flow {
+    /// A flow with no event handler (see [`Flow::with_events`]).
+    pub fn new(
+        merchant: Merchant,
+        client: GatewayClient,
+        ledger: Arc<dyn Ledger>,
+        config: FlowConfig,
+    ) -> Flow {
+        Flow {
+            merchant,
+            client,
+            ledger,
+            config,
+            events: Arc::new(NoEvents),
+            billing: None,
+        }
+    }
+
+    /// Sets the handler told about payments (paid, deposited, alerts). A
+    /// handler that returns `Ok` acknowledges the payment in the ledger; the
+    /// others show up in the reconciliation report.
+    #[must_use]
+    pub fn with_events(mut self, events: Arc<dyn EventHandler>) -> Flow {
+        self.events = events;
+        self
+    }
+
+    /// Enables billing-key issuance with keys sealed by `billing.billkey_key`.
+    #[must_use]
+    pub fn with_billing(mut self, billing: BillingConfig) -> Flow {
+        self.billing = Some(billing);
+        self
+    }
+
+    /// The merchant.
+    pub fn merchant(&self) -> &Merchant {
+        &self.merchant
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        &self.ledger
+    }
+
+    /// What the ledger knows about an order (for the 1trs return page and the
+    /// app's own result page). An invalid order id is `Ok(None)`.
+    pub async fn status(&self, order_id: &str) -> Result<Option<Payment>, FlowError> {
+        let Ok(oid) = OrderId::new(order_id) else {
+            return Ok(None);
+        };
+        Ok(self.ledger.payment(&oid).await?)
+    }
+}
+
+/// A flow step that could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowError {
+    /// The order or request is invalid (names the INICIS field and limit).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// The merchant configuration lacks something (a key).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The ledger failed; nothing was acted on.
+    #[error("the payment ledger failed")]
+    Ledger(#[from] LedgerError),
+}

@@ -1,0 +1,654 @@
+//! Step 3: the auth result on `P_NEXT_URL`, approval, verification and net
+//! cancel (PROTOCOL.md 2.4, 2.5, 2.8).
+
+use super::events::FlowEvent;
+use super::{Flow, FlowError};
+use crate::ledger::{Applied, Direction, Event, Intent, Message, MessageKind, Rejection};
+use crate::mobile::{
+    ApprovalReply, Approved, AuthResult, AuthSuccess, Expected, NetCancelRequest, VbankAccount,
+    VerifyError,
+};
+use crate::outcome::{Outcome, ResultCode};
+use crate::time::Timestamp;
+use crate::types::{Amount, OrderId, Tid};
+
+/// What happened to a payment on `P_NEXT_URL`. Every variant has been
+/// recorded in the ledger; the adapter sends the browser to the app's result
+/// page.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum NextOutcome {
+    /// Approved and verified: the money is captured.
+    Paid {
+        /// The order.
+        order_id: OrderId,
+        /// The approval TID.
+        tid: Tid,
+        /// The amount.
+        amount: Amount,
+    },
+    /// A virtual account was issued; the order is paid when the deposit
+    /// notification arrives.
+    VbankIssued {
+        /// The order.
+        order_id: OrderId,
+        /// The issuance TID.
+        tid: Tid,
+        /// The amount to deposit.
+        amount: Amount,
+        /// Account, bank, deadline (account number redacted in `Debug`).
+        account: Box<VbankAccount>,
+    },
+    /// The buyer cancelled or authentication failed (INICIS does not tell
+    /// which: `P_STATUS=01`, PROTOCOL.md 2.9). Nothing was charged.
+    NotAuthenticated {
+        /// The order, when the callback URL carried it.
+        order_id: Option<OrderId>,
+        /// The code and message.
+        result: ResultCode,
+    },
+    /// Approval was refused by INICIS, the card company, bank or carrier.
+    Declined {
+        /// The order.
+        order_id: OrderId,
+        /// The code and message.
+        result: ResultCode,
+    },
+    /// Approved, then undone with a net cancel because something did not
+    /// match or could not be recorded. Nothing was charged.
+    NetCancelled {
+        /// The order.
+        order_id: OrderId,
+        /// Why.
+        reason: &'static str,
+    },
+    /// Approved, and the net cancel failed: the money may be captured for an
+    /// order we refused. Recorded, alerted, and listed by the reconciliation
+    /// report; refund it with INIAPI.
+    NetCancelFailed {
+        /// The order.
+        order_id: OrderId,
+        /// Why the approval had to be undone.
+        reason: &'static str,
+    },
+    /// Not approved, nothing charged: the result was unusable or unsafe
+    /// (unknown order, amount mismatch, `P_REQ_URL` not allowed, malformed).
+    Rejected {
+        /// The order, when known.
+        order_id: Option<OrderId>,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The same auth result was already handled (double submit, reload).
+    /// Nothing was called again; the ledger state is attached.
+    AlreadyProcessed {
+        /// The order.
+        order_id: OrderId,
+        /// Whether the order is paid (approved or deposited).
+        paid: bool,
+    },
+    /// The ledger failed before anything was approved.
+    Error(FlowError),
+}
+
+impl NextOutcome {
+    /// The order the outcome is about, when known.
+    pub fn order_id(&self) -> Option<&OrderId> {
+        match self {
+            NextOutcome::Paid { order_id, .. }
+            | NextOutcome::VbankIssued { order_id, .. }
+            | NextOutcome::Declined { order_id, .. }
+            | NextOutcome::NetCancelled { order_id, .. }
+            | NextOutcome::NetCancelFailed { order_id, .. }
+            | NextOutcome::AlreadyProcessed { order_id, .. } => Some(order_id),
+            NextOutcome::NotAuthenticated { order_id, .. }
+            | NextOutcome::Rejected { order_id, .. } => order_id.as_ref(),
+            NextOutcome::Error(_) => None,
+        }
+    }
+
+    /// Whether the order is paid now.
+    pub fn is_paid(&self) -> bool {
+        matches!(
+            self,
+            NextOutcome::Paid { .. } | NextOutcome::AlreadyProcessed { paid: true, .. }
+        )
+    }
+}
+
+impl Flow {
+    /// Handles the auth result INICIS delivered to `P_NEXT_URL` (POST body or
+    /// GET query): records it, approves it once, verifies the approval, and
+    /// net-cancels whatever it cannot keep. `order_id` is the `oid` query
+    /// parameter of [`FlowConfig::next_url`](super::FlowConfig::next_url).
+    pub async fn next(&self, order_id: Option<&str>, body: &[u8], now: Timestamp) -> NextOutcome {
+        let charset = self.config.result_charset;
+        let oid = order_id.and_then(|s| OrderId::new(s).ok());
+        let mut msg = Message::new(
+            MessageKind::AuthResult,
+            Direction::Inbound,
+            charset,
+            body.to_vec(),
+            now,
+        );
+        if let Some(o) = &oid {
+            msg = msg.order(o.clone());
+        }
+        let parsed = match AuthResult::parse(body, charset) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable auth result");
+                return self.journal_only(msg, oid, "unreadable auth result").await;
+            }
+        };
+        let auth = match parsed {
+            AuthResult::Failure(f) => {
+                let Some(o) = oid.clone() else {
+                    return match self.ledger.append(msg, None).await {
+                        Ok(_) => NextOutcome::NotAuthenticated {
+                            order_id: None,
+                            result: f.result,
+                        },
+                        Err(e) => NextOutcome::Error(e.into()),
+                    };
+                };
+                let event = Event::Failed {
+                    code: f.result.code.clone(),
+                };
+                return match self.ledger.record(msg, Intent::new(o.clone(), event)).await {
+                    Ok(_) => NextOutcome::NotAuthenticated {
+                        order_id: Some(o),
+                        result: f.result,
+                    },
+                    Err(e) => NextOutcome::Error(e.into()),
+                };
+            }
+            AuthResult::Success(s) => s,
+        };
+        msg = msg.tid(auth.tid.clone());
+        let Some(oid) = oid else {
+            return self
+                .journal_only(msg, None, "auth result without order id")
+                .await;
+        };
+        let payment = match self.ledger.payment(&oid).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return self.journal_only(msg, Some(oid), "unknown order").await,
+            Err(e) => return NextOutcome::Error(e.into()),
+        };
+        let expected = payment.amount;
+        let event = Event::Authenticated {
+            tid: auth.tid.clone(),
+            amount: auth.amount.unwrap_or(expected),
+        };
+        match self
+            .ledger
+            .record(msg, Intent::new(oid.clone(), event))
+            .await
+        {
+            Ok(rec) => match rec.applied {
+                Applied::Transitioned { .. } | Applied::Unchanged { .. } => {}
+                Applied::Duplicate { state } => {
+                    return NextOutcome::AlreadyProcessed {
+                        order_id: oid,
+                        paid: state.is_paid(),
+                    };
+                }
+                Applied::Rejected(Rejection::AmountMismatch { .. }) => {
+                    self.alert(Some(&oid), "auth result amount differs from the order", now)
+                        .await;
+                    return NextOutcome::Rejected {
+                        order_id: Some(oid),
+                        reason: "auth result amount differs from the order",
+                    };
+                }
+                Applied::Rejected(_) => {
+                    return NextOutcome::Rejected {
+                        order_id: Some(oid),
+                        reason: "the order is not waiting for a payment",
+                    };
+                }
+            },
+            Err(e) => return NextOutcome::Error(e.into()),
+        }
+        self.approve(&auth, oid, expected, now).await
+    }
+
+    async fn approve(
+        &self,
+        auth: &AuthSuccess,
+        oid: OrderId,
+        expected: Amount,
+        now: Timestamp,
+    ) -> NextOutcome {
+        let charset = self.config.result_charset;
+        let request = match auth.approval_request(&self.merchant, expected) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(order_id = %oid, error = %e, "auth result refused before approval");
+                let reason = match e {
+                    crate::mobile::AuthCheckError::AmountMismatch { .. } => {
+                        "auth result amount differs from the order"
+                    }
+                    crate::mobile::AuthCheckError::TidOfOtherMid => {
+                        "auth TID belongs to another MID"
+                    }
+                    _ => "P_REQ_URL is not an allowed approval URL",
+                };
+                self.record_local(
+                    &oid,
+                    MessageKind::ApprovalRequest,
+                    Event::Failed {
+                        code: "refused".into(),
+                    },
+                    now,
+                )
+                .await;
+                self.alert(Some(&oid), reason, now).await;
+                return NextOutcome::Rejected {
+                    order_id: Some(oid),
+                    reason,
+                };
+            }
+        };
+        let outbound = Message::new(
+            MessageKind::ApprovalRequest,
+            Direction::Outbound,
+            charset,
+            request.body().to_vec(),
+            now,
+        )
+        .order(oid.clone())
+        .tid(auth.tid.clone());
+        if let Err(e) = self.ledger.append(outbound, None).await {
+            return NextOutcome::Error(e.into());
+        }
+        let exchange = match self.client.approve(&request).await {
+            Ok(x) => x,
+            Err(e) if e.is_outcome_unknown() => {
+                return self
+                    .undo(
+                        auth,
+                        oid,
+                        expected,
+                        "approval outcome unknown (timeout or broken reply)",
+                        now,
+                    )
+                    .await;
+            }
+            Err(_) => {
+                self.record_local(
+                    &oid,
+                    MessageKind::ApprovalReply,
+                    Event::Failed {
+                        code: "unreachable".into(),
+                    },
+                    now,
+                )
+                .await;
+                return NextOutcome::Rejected {
+                    order_id: Some(oid),
+                    reason: "the approval host could not be reached; nothing was charged",
+                };
+            }
+        };
+        let reply_msg = Message::new(
+            MessageKind::ApprovalReply,
+            Direction::Inbound,
+            charset,
+            exchange.raw.body,
+            now,
+        )
+        .order(oid.clone());
+        let reply: ApprovalReply = match exchange.parsed {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = self.ledger.append(reply_msg, None).await;
+                return self
+                    .undo(auth, oid, expected, "unreadable approval reply", now)
+                    .await;
+            }
+        };
+        let reply_msg = match &reply.tid {
+            Some(t) => reply_msg.tid(t.clone()),
+            None => reply_msg,
+        };
+        // Net cancel the amount the approval was requested for (the auth
+        // result's P_AMT, checked equal to the order): a reply whose P_AMT
+        // differs is the untrusted value, and the gateway refuses a net
+        // cancel for an amount it did not approve.
+        let cancel_amount = expected;
+        match reply.verify(&Expected::new(
+            self.merchant.mid().clone(),
+            oid.clone(),
+            expected,
+        )) {
+            Ok(Approved::Paid(p)) => {
+                let event = Event::Approved {
+                    tid: p.tid().clone(),
+                    amount: p.amount(),
+                };
+                match self
+                    .ledger
+                    .record(reply_msg, Intent::new(oid.clone(), event))
+                    .await
+                {
+                    Ok(rec) if !matches!(rec.applied, Applied::Rejected(_)) => {
+                        let ev = FlowEvent::Paid {
+                            order_id: oid.clone(),
+                            tid: p.tid().clone(),
+                            amount: p.amount(),
+                        };
+                        self.emit(&ev, now).await;
+                        NextOutcome::Paid {
+                            order_id: oid,
+                            tid: p.tid().clone(),
+                            amount: p.amount(),
+                        }
+                    }
+                    Ok(_) => {
+                        self.undo(
+                            auth,
+                            oid,
+                            cancel_amount,
+                            "the ledger refused the approval",
+                            now,
+                        )
+                        .await
+                    }
+                    Err(_) => {
+                        self.undo(
+                            auth,
+                            oid,
+                            cancel_amount,
+                            "the ledger failed after approval",
+                            now,
+                        )
+                        .await
+                    }
+                }
+            }
+            Ok(Approved::VbankIssued(v)) => {
+                let event = Event::VbankIssued {
+                    tid: v.tid().clone(),
+                    amount: v.amount_due(),
+                };
+                match self
+                    .ledger
+                    .record(reply_msg, Intent::new(oid.clone(), event))
+                    .await
+                {
+                    Ok(rec) if !matches!(rec.applied, Applied::Rejected(_)) => {
+                        let ev = FlowEvent::VbankIssued {
+                            order_id: oid.clone(),
+                            tid: v.tid().clone(),
+                            account: Box::new(v.account().clone()),
+                        };
+                        self.emit_unacknowledged(&ev).await;
+                        NextOutcome::VbankIssued {
+                            order_id: oid,
+                            tid: v.tid().clone(),
+                            amount: v.amount_due(),
+                            account: Box::new(v.account().clone()),
+                        }
+                    }
+                    Ok(_) => {
+                        self.undo(
+                            auth,
+                            oid,
+                            cancel_amount,
+                            "the ledger refused the account issuance",
+                            now,
+                        )
+                        .await
+                    }
+                    Err(_) => {
+                        self.undo(
+                            auth,
+                            oid,
+                            cancel_amount,
+                            "the ledger failed after account issuance",
+                            now,
+                        )
+                        .await
+                    }
+                }
+            }
+            Err(VerifyError::NotApproved(result)) => {
+                let code = result.code.clone();
+                let event = if result.outcome == Outcome::Declined {
+                    Event::Declined { code }
+                } else {
+                    Event::Failed { code }
+                };
+                if let Err(e) = self
+                    .ledger
+                    .record(reply_msg, Intent::new(oid.clone(), event))
+                    .await
+                {
+                    return NextOutcome::Error(e.into());
+                }
+                NextOutcome::Declined {
+                    order_id: oid,
+                    result,
+                }
+            }
+            Err(VerifyError::Mismatch { field, .. }) => {
+                tracing::warn!(order_id = %oid, field, "approval reply does not match the order");
+                let _ = self.ledger.append(reply_msg, None).await;
+                self.alert(
+                    Some(&oid),
+                    "approval reply does not match the order (MID, order id or amount)",
+                    now,
+                )
+                .await;
+                self.undo(
+                    auth,
+                    oid,
+                    cancel_amount,
+                    "approval reply does not match the order",
+                    now,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Net-cancels the approval of `auth` (망취소) and records the outcome.
+    async fn undo(
+        &self,
+        auth: &AuthSuccess,
+        oid: OrderId,
+        amount: Amount,
+        reason: &'static str,
+        now: Timestamp,
+    ) -> NextOutcome {
+        tracing::warn!(order_id = %oid, reason, "net-cancelling the approval");
+        let chkfake_at = self.config.net_cancel_chkfake.then_some(now);
+        let request =
+            match NetCancelRequest::for_auth(&self.merchant, auth, &oid, amount, chkfake_at)
+                .or_else(|_| NetCancelRequest::for_auth(&self.merchant, auth, &oid, amount, None))
+            {
+                Ok(r) => r,
+                Err(_) => return self.undo_failed(auth, oid, reason, "request", now).await,
+            };
+        let outbound = Message::new(
+            MessageKind::NetCancelRequest,
+            Direction::Outbound,
+            crate::encoding::Charset::EucKr,
+            request.body().to_vec(),
+            now,
+        )
+        .order(oid.clone())
+        .tid(auth.tid.clone());
+        let _ = self.ledger.append(outbound, None).await;
+        match self.client.net_cancel(&request).await {
+            Ok(x) => {
+                // The reply's charset is not documented (PROTOCOL.md 2.8, (I)):
+                // read it in P_CHARSET like the approval reply, else EUC-KR.
+                let result_charset = self.config.result_charset;
+                let (charset, parsed) =
+                    match crate::mobile::NetCancelReply::parse(&x.raw.body, result_charset) {
+                        Ok(r) => (result_charset, Ok(r)),
+                        Err(_) => (crate::encoding::Charset::EucKr, x.parsed),
+                    };
+                let msg = Message::new(
+                    MessageKind::NetCancelReply,
+                    Direction::Inbound,
+                    charset,
+                    x.raw.body,
+                    now,
+                )
+                .order(oid.clone())
+                .tid(auth.tid.clone());
+                match parsed {
+                    Ok(r) if r.result.is_success() => {
+                        let event = Event::NetCancelled {
+                            tid: auth.tid.clone(),
+                        };
+                        let _ = self
+                            .ledger
+                            .record(msg, Intent::new(oid.clone(), event))
+                            .await;
+                        NextOutcome::NetCancelled {
+                            order_id: oid,
+                            reason,
+                        }
+                    }
+                    Ok(r) => {
+                        let event = Event::NetCancelFailed {
+                            tid: auth.tid.clone(),
+                            code: r.result.code,
+                        };
+                        let _ = self
+                            .ledger
+                            .record(msg, Intent::new(oid.clone(), event))
+                            .await;
+                        self.alert(Some(&oid), "net cancel refused by the gateway", now)
+                            .await;
+                        NextOutcome::NetCancelFailed {
+                            order_id: oid,
+                            reason,
+                        }
+                    }
+                    Err(_) => {
+                        let event = Event::NetCancelFailed {
+                            tid: auth.tid.clone(),
+                            code: "unreadable".into(),
+                        };
+                        let _ = self
+                            .ledger
+                            .record(msg, Intent::new(oid.clone(), event))
+                            .await;
+                        self.alert(Some(&oid), "net cancel reply unreadable", now)
+                            .await;
+                        NextOutcome::NetCancelFailed {
+                            order_id: oid,
+                            reason,
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                self.undo_failed(auth, oid, reason, "unreachable", now)
+                    .await
+            }
+        }
+    }
+
+    async fn undo_failed(
+        &self,
+        auth: &AuthSuccess,
+        oid: OrderId,
+        reason: &'static str,
+        code: &str,
+        now: Timestamp,
+    ) -> NextOutcome {
+        let event = Event::NetCancelFailed {
+            tid: auth.tid.clone(),
+            code: code.to_owned(),
+        };
+        self.record_local(&oid, MessageKind::NetCancelReply, event, now)
+            .await;
+        self.alert(Some(&oid), "net cancel failed: refund this payment", now)
+            .await;
+        NextOutcome::NetCancelFailed {
+            order_id: oid,
+            reason,
+        }
+    }
+
+    /// Journals a message that carries no event and rejects the result.
+    async fn journal_only(
+        &self,
+        msg: Message,
+        oid: Option<OrderId>,
+        reason: &'static str,
+    ) -> NextOutcome {
+        match self.ledger.append(msg, None).await {
+            Ok(_) => NextOutcome::Rejected {
+                order_id: oid,
+                reason,
+            },
+            Err(e) => NextOutcome::Error(e.into()),
+        }
+    }
+
+    /// Records a local event that has no gateway body (a refusal before
+    /// sending, a timeout) as an empty journal message of `kind`.
+    pub(super) async fn record_local(
+        &self,
+        oid: &OrderId,
+        kind: MessageKind,
+        event: Event,
+        now: Timestamp,
+    ) {
+        let msg = Message::new(
+            kind,
+            Direction::Inbound,
+            crate::encoding::Charset::Utf8,
+            Vec::new(),
+            now,
+        )
+        .order(oid.clone());
+        if let Err(e) = self
+            .ledger
+            .record(msg, Intent::new(oid.clone(), event))
+            .await
+        {
+            tracing::error!(order_id = %oid, error = %e, "could not record a local flow event");
+        }
+    }
+
+    /// Tells the app; acknowledges the payment when the handler succeeds.
+    pub(super) async fn emit(&self, event: &FlowEvent, now: Timestamp) {
+        match self.events.handle(event).await {
+            Ok(()) => {
+                if let Some(oid) = event.order_id()
+                    && let Err(e) = self.ledger.acknowledge(oid, now).await
+                {
+                    tracing::error!(order_id = %oid, error = %e, "could not acknowledge");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "event handler failed; payment stays unacknowledged")
+            }
+        }
+    }
+
+    /// Tells the app without acknowledging (issuance is not a payment).
+    pub(super) async fn emit_unacknowledged(&self, event: &FlowEvent) {
+        if let Err(e) = self.events.handle(event).await {
+            tracing::warn!(error = %e, "event handler failed");
+        }
+    }
+
+    pub(super) async fn alert(&self, oid: Option<&OrderId>, reason: &str, _now: Timestamp) {
+        tracing::error!(order_id = ?oid.map(OrderId::as_str), reason, "payment alert");
+        let ev = FlowEvent::Alert {
+            order_id: oid.cloned(),
+            reason: reason.to_owned(),
+        };
+        self.emit_unacknowledged(&ev).await;
+    }
+}

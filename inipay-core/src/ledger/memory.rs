@@ -1,0 +1,333 @@
+//! The in-memory store: same rules as the database stores, for unit tests of
+//! the flow. Nothing survives the process.
+
+use super::codec::applied_to_text;
+use super::message::{JournalEntry, Message, MessageId};
+use super::state::{Applied, Decision, EventKey, Snapshot, decide};
+use super::{
+    BillkeyRecord, Created, Intent, Ledger, LedgerError, LedgerFuture, NewPayment, Payment,
+    PaymentState, Prepared, Reconciliation, Recorded, outcome_of,
+};
+use crate::time::Timestamp;
+use crate::types::{OrderId, Tid};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+/// A [`Ledger`] held in memory behind one mutex.
+///
+/// ```
+/// use inipay_core::ledger::{Ledger, MemoryStore, PaymentState};
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let store = MemoryStore::new();
+/// assert!(store.payments_in_state(PaymentState::Created, 10).await?.is_empty());
+/// # Ok::<(), inipay_core::ledger::LedgerError>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    payments: BTreeMap<OrderId, Payment>,
+    journal: Vec<Stored>,
+    applied: HashMap<i64, Applied>,
+    keys: HashSet<String>,
+    billkeys: HashMap<OrderId, BillkeyRecord>,
+}
+
+#[derive(Debug)]
+struct Stored {
+    message: Message,
+    prepared_masked: Option<String>,
+    result_code: Option<String>,
+    intent: Option<Intent>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-applied event
+        // (every mutation below is a few infallible inserts), so a poisoned
+        // lock is still consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn snapshot(p: &Payment) -> Snapshot {
+    Snapshot {
+        state: p.state,
+        expected: p.amount,
+        tid: p.tid.clone(),
+        auth_tid: p.auth_tid.clone(),
+        refunded: p.refunded,
+        net_cancel_failures: p.net_cancel_failures,
+    }
+}
+
+impl Inner {
+    fn append(&mut self, message: Message, intent: Option<Intent>) -> MessageId {
+        let prepared = Prepared::new(&message, intent.as_ref());
+        let mut message = message;
+        message.body = prepared.body;
+        self.journal.push(Stored {
+            message,
+            prepared_masked: prepared.masked,
+            result_code: prepared.result_code,
+            intent,
+        });
+        MessageId(i64::try_from(self.journal.len()).unwrap_or(i64::MAX))
+    }
+
+    fn stored(&self, id: MessageId) -> Option<&Stored> {
+        let idx = usize::try_from(id.0).ok()?.checked_sub(1)?;
+        self.journal.get(idx)
+    }
+
+    fn apply(&mut self, id: MessageId) -> Result<Applied, LedgerError> {
+        if let Some(done) = self.applied.get(&id.0) {
+            return Ok(done.clone());
+        }
+        let stored = self.stored(id).ok_or(LedgerError::UnknownMessage(id))?;
+        let intent = stored
+            .intent
+            .clone()
+            .ok_or(LedgerError::NothingToApply(id))?;
+        let at = stored.message.at;
+        let applied = self.apply_intent(id, &intent, at);
+        self.applied.insert(id.0, applied.clone());
+        Ok(applied)
+    }
+
+    fn apply_intent(&mut self, id: MessageId, intent: &Intent, at: Timestamp) -> Applied {
+        let key = EventKey::new(&intent.order_id, &intent.event, id.0);
+        let payment = self.payments.get(&intent.order_id);
+        if self.keys.contains(key.as_str())
+            && let Some(p) = payment
+        {
+            return Applied::Duplicate { state: p.state };
+        }
+        let cur = payment.map(snapshot);
+        match decide(cur.as_ref(), &intent.event) {
+            Decision::Reject(r) => Applied::Rejected(r),
+            Decision::Write(next) => {
+                let Some(cur) = cur else {
+                    return Applied::Rejected(super::Rejection::UnknownOrder);
+                };
+                if let Some(t) = &next.tid
+                    && next.tid != cur.tid
+                    && self.payments.values().any(|p| p.tid.as_ref() == Some(t))
+                {
+                    return Applied::Rejected(super::Rejection::TidMismatch);
+                }
+                self.keys.insert(key.as_str().to_owned());
+                let applied = outcome_of(&cur, &next);
+                if let Some(p) = self.payments.get_mut(&intent.order_id) {
+                    p.state = next.state;
+                    p.tid = next.tid;
+                    p.auth_tid = next.auth_tid;
+                    p.refunded = next.refunded;
+                    p.net_cancel_failures = next.net_cancel_failures;
+                    p.updated_at = at;
+                }
+                applied
+            }
+        }
+    }
+
+    fn entry(&self, idx: usize, s: &Stored) -> JournalEntry {
+        let id = i64::try_from(idx + 1).unwrap_or(i64::MAX);
+        JournalEntry {
+            id: MessageId(id),
+            message: s.message.clone(),
+            masked: s.prepared_masked.clone(),
+            result_code: s.result_code.clone(),
+            outcome: self.applied.get(&id).map(applied_to_text),
+        }
+    }
+}
+
+fn sorted(mut v: Vec<Payment>) -> Vec<Payment> {
+    v.sort_by(|a, b| (a.created_at, &a.order_id).cmp(&(b.created_at, &b.order_id)));
+    v
+}
+
+impl Ledger for MemoryStore {
+    fn create_payment(&self, p: NewPayment) -> LedgerFuture<'_, Created> {
+        let r = (|| {
+            let mut g = self.lock();
+            if let Some(existing) = g.payments.get(&p.order_id) {
+                return if existing.amount == p.amount && existing.mid == p.mid {
+                    Ok(Created::Existing)
+                } else {
+                    Err(LedgerError::OrderConflict {
+                        order: p.order_id.to_string(),
+                    })
+                };
+            }
+            g.payments.insert(
+                p.order_id.clone(),
+                Payment {
+                    order_id: p.order_id,
+                    mid: p.mid,
+                    amount: p.amount,
+                    state: PaymentState::Created,
+                    tid: None,
+                    auth_tid: None,
+                    refunded: crate::types::Amount::ZERO,
+                    net_cancel_failures: 0,
+                    acknowledged_at: None,
+                    created_at: p.at,
+                    updated_at: p.at,
+                },
+            );
+            Ok(Created::New)
+        })();
+        Box::pin(async move { r })
+    }
+
+    fn append(&self, message: Message, intent: Option<Intent>) -> LedgerFuture<'_, MessageId> {
+        let id = self.lock().append(message, intent);
+        Box::pin(async move { Ok(id) })
+    }
+
+    fn apply(&self, id: MessageId) -> LedgerFuture<'_, Applied> {
+        let r = self.lock().apply(id);
+        Box::pin(async move { r })
+    }
+
+    fn record(&self, message: Message, intent: Intent) -> LedgerFuture<'_, Recorded> {
+        let r = {
+            let mut g = self.lock();
+            let id = g.append(message, Some(intent));
+            g.apply(id).map(|applied| Recorded {
+                message: id,
+                applied,
+            })
+        };
+        Box::pin(async move { r })
+    }
+
+    fn pending(&self) -> LedgerFuture<'_, Vec<MessageId>> {
+        let g = self.lock();
+        let ids = g
+            .journal
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.intent.is_some())
+            .map(|(i, _)| i64::try_from(i + 1).unwrap_or(i64::MAX))
+            .filter(|id| !g.applied.contains_key(id))
+            .map(MessageId)
+            .collect();
+        Box::pin(async move { Ok(ids) })
+    }
+
+    fn acknowledge<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
+        let found = match self.lock().payments.get_mut(order) {
+            Some(p) => {
+                p.acknowledged_at.get_or_insert(at);
+                true
+            }
+            None => false,
+        };
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn payment<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<Payment>> {
+        let p = self.lock().payments.get(order).cloned();
+        Box::pin(async move { Ok(p) })
+    }
+
+    fn payment_by_tid<'a>(&'a self, tid: &'a Tid) -> LedgerFuture<'a, Option<Payment>> {
+        let g = self.lock();
+        let p = g
+            .payments
+            .values()
+            .find(|p| p.tid.as_ref() == Some(tid))
+            .or_else(|| {
+                g.payments
+                    .values()
+                    .find(|p| p.auth_tid.as_ref() == Some(tid))
+            })
+            .cloned();
+        Box::pin(async move { Ok(p) })
+    }
+
+    fn payments_in_state(&self, state: PaymentState, limit: u32) -> LedgerFuture<'_, Vec<Payment>> {
+        let all = self
+            .lock()
+            .payments
+            .values()
+            .filter(|p| p.state == state)
+            .cloned()
+            .collect();
+        let mut v = sorted(all);
+        v.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn messages_of<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>> {
+        let g = self.lock();
+        let v = g
+            .journal
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.message.order_id.as_ref() == Some(order)
+                    || s.intent.as_ref().is_some_and(|i| &i.order_id == order)
+            })
+            .map(|(i, s)| g.entry(i, s))
+            .collect();
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation> {
+        let g = self.lock();
+        let unacknowledged = sorted(
+            g.payments
+                .values()
+                .filter(|p| {
+                    p.state.is_paid() && p.acknowledged_at.is_none() && p.updated_at < before
+                })
+                .cloned()
+                .collect(),
+        );
+        let failed_net_cancels = sorted(
+            g.payments
+                .values()
+                .filter(|p| p.net_cancel_failures > 0 && p.state != PaymentState::NetCancelled)
+                .cloned()
+                .collect(),
+        );
+        drop(g);
+        Box::pin(async move {
+            Ok(Reconciliation {
+                unacknowledged,
+                failed_net_cancels,
+                pending_messages: self.pending().await?,
+            })
+        })
+    }
+
+    fn put_billkey(&self, record: BillkeyRecord) -> LedgerFuture<'_, bool> {
+        let mut g = self.lock();
+        let stored = if g.billkeys.contains_key(&record.context.order_id) {
+            false
+        } else {
+            g.billkeys.insert(record.context.order_id.clone(), record);
+            true
+        };
+        Box::pin(async move { Ok(stored) })
+    }
+
+    fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>> {
+        let r = self.lock().billkeys.get(order).cloned();
+        Box::pin(async move { Ok(r) })
+    }
+}

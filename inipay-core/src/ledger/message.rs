@@ -1,0 +1,223 @@
+//! Journal messages: every inbound and outbound gateway message, raw.
+
+use super::mask;
+use crate::encoding::Charset;
+use crate::time::Timestamp;
+use crate::types::{OrderId, Tid};
+use std::fmt;
+
+/// Which way a message travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Direction {
+    /// From INICIS (or the browser carrying INICIS's form) to us.
+    Inbound,
+    /// From us to INICIS.
+    Outbound,
+}
+
+impl Direction {
+    /// The stored name (`in` / `out`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "in",
+            Direction::Outbound => "out",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "in" => Some(Direction::Inbound),
+            "out" => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of gateway message this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// Authentication result posted to `P_NEXT_URL` (인증결과, PROTOCOL.md 2.4).
+    AuthResult,
+    /// Our approval request to `P_REQ_URL`.
+    ApprovalRequest,
+    /// The approval reply (승인결과, PROTOCOL.md 2.5).
+    ApprovalReply,
+    /// A notification on `P_NOTI_URL` (노티, PROTOCOL.md 2.6).
+    Noti,
+    /// Our net-cancel request (망취소, PROTOCOL.md 2.8).
+    NetCancelRequest,
+    /// The net-cancel reply.
+    NetCancelReply,
+    /// A billing-key issuance result (빌링키 발급 결과, PROTOCOL.md 3).
+    BillingResult,
+    /// An INIAPI request (PROTOCOL.md 4, 5).
+    IniapiRequest,
+    /// An INIAPI reply.
+    IniapiReply,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 9] = [
+        MessageKind::AuthResult,
+        MessageKind::ApprovalRequest,
+        MessageKind::ApprovalReply,
+        MessageKind::Noti,
+        MessageKind::NetCancelRequest,
+        MessageKind::NetCancelReply,
+        MessageKind::BillingResult,
+        MessageKind::IniapiRequest,
+        MessageKind::IniapiReply,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::AuthResult => "auth_result",
+            MessageKind::ApprovalRequest => "approval_request",
+            MessageKind::ApprovalReply => "approval_reply",
+            MessageKind::Noti => "noti",
+            MessageKind::NetCancelRequest => "net_cancel_request",
+            MessageKind::NetCancelReply => "net_cancel_reply",
+            MessageKind::BillingResult => "billing_result",
+            MessageKind::IniapiRequest => "iniapi_request",
+            MessageKind::IniapiReply => "iniapi_reply",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A gateway message to journal, exactly as it was sent or received.
+///
+/// The body is kept raw (bytes and charset) so nothing is lost to a parser
+/// bug; the journal also stores a derived copy with personal data masked for
+/// operators ([`JournalEntry::masked`]). Billing keys are the one exception to
+/// "raw": their values are replaced before storage, because a billing key
+/// never rests in plain text (they live sealed in the billkey table).
+///
+/// ```
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::ledger::{Direction, Message, MessageKind};
+/// use inipay_core::time::Timestamp;
+///
+/// let m = Message::new(MessageKind::Noti, Direction::Inbound, Charset::EucKr,
+///                      b"P_STATUS=02&P_TID=T1".to_vec(), Timestamp::from_unix_millis(0));
+/// assert_eq!(m.result_code().as_deref(), Some("02"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The order the message is about, when known.
+    pub order_id: Option<OrderId>,
+    /// The TID the message carries, when any.
+    pub tid: Option<Tid>,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// What it is.
+    pub kind: MessageKind,
+    /// The charset of `body`.
+    pub charset: Charset,
+    /// The raw body.
+    pub body: Vec<u8>,
+    /// When it was received or sent.
+    pub at: Timestamp,
+}
+
+impl Message {
+    /// A message without order or TID (set them with [`Message::order`] and
+    /// [`Message::tid`]).
+    pub fn new(
+        kind: MessageKind,
+        direction: Direction,
+        charset: Charset,
+        body: Vec<u8>,
+        at: Timestamp,
+    ) -> Message {
+        Message {
+            order_id: None,
+            tid: None,
+            direction,
+            kind,
+            charset,
+            body,
+            at,
+        }
+    }
+
+    /// Sets the order id.
+    pub fn order(mut self, order: OrderId) -> Message {
+        self.order_id = Some(order);
+        self
+    }
+
+    /// Sets the TID.
+    pub fn tid(mut self, tid: Tid) -> Message {
+        self.tid = Some(tid);
+        self
+    }
+
+    /// The result code carried by the body (`P_STATUS`, `resultcode`,
+    /// `resultCode`), when it parses.
+    pub fn result_code(&self) -> Option<String> {
+        mask::result_code(&self.body, self.charset)
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("order_id", &self.order_id)
+            .field("tid", &self.tid)
+            .field("direction", &self.direction)
+            .field("kind", &self.kind)
+            .field("charset", &self.charset)
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
+/// The id of a journal entry (monotonic per store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(pub i64);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A journal entry as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Its id.
+    pub id: MessageId,
+    /// The message (body as stored: raw, billing keys removed).
+    pub message: Message,
+    /// Derived: the decoded fields with personal data masked, as
+    /// `key=value` lines (`None` when the body did not decode).
+    pub masked: Option<String>,
+    /// Derived: `P_STATUS` / `resultcode` / `resultCode`.
+    pub result_code: Option<String>,
+    /// What applying it did, when it carried an event and was applied
+    /// (`transitioned:created->authenticated`, `duplicate`, `rejected:...`).
+    pub outcome: Option<String>,
+}
+
+impl fmt::Debug for JournalEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JournalEntry")
+            .field("id", &self.id)
+            .field("message", &self.message)
+            .field("masked", &self.masked)
+            .field("result_code", &self.result_code)
+            .field("outcome", &self.outcome)
+            .finish()
+    }
+}

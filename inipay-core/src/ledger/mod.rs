@@ -1,0 +1,364 @@
+//! The payment ledger (결제 원장): a durable, idempotent record of every gateway
+//! message and of each order's payment state.
+//!
+//! INICIS notifications are unsigned, retried for a day and sometimes
+//! duplicated; approvals can succeed while the merchant's own database fails
+//! (PROTOCOL.md 2.6, 2.8). The ledger is how the flow never loses a message and
+//! never applies one twice:
+//!
+//! - **Journal** (append-only): every inbound and outbound message, raw
+//!   (bytes + [`Charset`](crate::encoding::Charset)), with a derived copy whose
+//!   personal data is masked. Billing keys are removed even from the raw copy.
+//! - **Payments**: one row per order with its [`PaymentState`], the amount
+//!   recorded at checkout (every later message is checked against it: a
+//!   mismatch is [`Rejection::AmountMismatch`], never "paid"), the approval TID
+//!   (unique), refunds, net-cancel failures and the app's acknowledgement.
+//! - **Transitions**: each applied event under a unique [`EventKey`] built from
+//!   INICIS ids (approval TID; noti TID + `P_STATUS`). The database's unique
+//!   constraint, not a read-then-write check, makes a duplicate a no-op.
+//! - **Billing keys** sealed with AES-256-GCM ([`BillkeyKey`]).
+//!
+//! The journal append and the transition run in one database transaction
+//! ([`Ledger::record`]). When the flow must journal before it can decide
+//! ([`Ledger::append`] with an [`Intent`], then [`Ledger::apply`]), a crash in
+//! between leaves a pending message that [`Ledger::recover`] applies exactly
+//! once on restart.
+//!
+//! # Stores
+//!
+//! | store | feature | for |
+//! |---|---|---|
+//! | [`MemoryStore`] | always | unit tests of the flow |
+//! | `SqliteStore` | `sqlite` (default) | one app instance, one file (WAL, durable commits) |
+//! | `PostgresStore` | `postgres` | many app instances on one database |
+//!
+//! Migrations are embedded and applied on open, versioned (sqlx's migration
+//! table `_inipay_ledger_migrations`).
+//!
+//! # Trait design
+//!
+//! [`Ledger`]'s methods return boxed futures ([`LedgerFuture`]) rather than
+//! `async fn`: that keeps the trait dyn-compatible, so adapters can hold an
+//! `Arc<dyn Ledger>` chosen at run time, and generic code still works
+//! (`L: Ledger`). One allocation per call is nothing next to a database round
+//! trip.
+//!
+//! ```
+//! use inipay_core::encoding::Charset;
+//! use inipay_core::ledger::*;
+//! use inipay_core::time::Timestamp;
+//! use inipay_core::types::{Amount, Mid, OrderId, Tid};
+//! use std::sync::Arc;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! let ledger: Arc<dyn Ledger> = Arc::new(MemoryStore::new());
+//! let order = OrderId::new("ORD-1")?;
+//! let at = Timestamp::from_unix_millis(1_700_000_000_000);
+//! ledger.create_payment(NewPayment::new(order.clone(), Mid::new("INIpayTest")?, Amount::won(1000), at)).await?;
+//!
+//! let tid = Tid::new("INIMX_VBNKINIpayTest20160504112903950668")?;
+//! let reply = Message::new(MessageKind::ApprovalReply, Direction::Inbound, Charset::EucKr,
+//!                          b"P_STATUS=00&P_TYPE=VBANK&P_AMT=1000".to_vec(), at);
+//! ledger.record(reply, Intent::new(order.clone(), Event::VbankIssued { tid: tid.clone(), amount: Amount::won(1000) })).await?;
+//!
+//! // The deposit notification, delivered twice: applied once.
+//! let noti = || Message::new(MessageKind::Noti, Direction::Inbound, Charset::EucKr,
+//!                            b"P_STATUS=02&P_AMT=1000".to_vec(), at);
+//! let deposit = Intent::new(order.clone(), Event::noti(tid.clone(), "02", Some(Amount::won(1000)), true));
+//! let first = ledger.record(noti(), deposit.clone()).await?;
+//! let again = ledger.record(noti(), deposit).await?;
+//! assert!(first.applied.is_transition());
+//! assert_eq!(again.applied, Applied::Duplicate { state: PaymentState::VbankDeposited });
+//! assert_eq!(ledger.messages_of(&order).await?.len(), 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod billkey;
+mod codec;
+mod error;
+mod mask;
+mod memory;
+mod message;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod state;
+
+pub use billkey::{BillkeyContext, BillkeyError, BillkeyKey, BillkeyRecord, SealedBillkey};
+pub use error::LedgerError;
+pub use memory::MemoryStore;
+pub use message::{Direction, JournalEntry, Message, MessageId, MessageKind};
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
+pub use state::{Applied, Event, EventKey, PaymentState, Rejection};
+
+use crate::time::Timestamp;
+use crate::types::{Amount, Mid, OrderId, Tid};
+use secrecy::SecretString;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The future every [`Ledger`] method returns (boxed, `Send`, so the trait
+/// is usable as `Arc<dyn Ledger>`).
+pub type LedgerFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, LedgerError>> + Send + 'a>>;
+
+/// A payment to create at checkout: the order, its merchant and the amount
+/// every later message must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    /// The order id (`P_OID`).
+    pub order_id: OrderId,
+    /// The merchant.
+    pub mid: Mid,
+    /// The amount shown to the buyer at checkout.
+    pub amount: Amount,
+    /// When the checkout page was served.
+    pub at: Timestamp,
+}
+
+impl NewPayment {
+    /// A new payment.
+    pub fn new(order_id: OrderId, mid: Mid, amount: Amount, at: Timestamp) -> NewPayment {
+        NewPayment {
+            order_id,
+            mid,
+            amount,
+            at,
+        }
+    }
+}
+
+/// Whether [`Ledger::create_payment`] created the payment or found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Created {
+    /// A new payment in state `created`.
+    New,
+    /// The same order, MID and amount already existed (a reloaded checkout
+    /// page); nothing changed.
+    Existing,
+}
+
+/// A payment as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// The order id.
+    pub order_id: OrderId,
+    /// The merchant.
+    pub mid: Mid,
+    /// The amount recorded at checkout.
+    pub amount: Amount,
+    /// Where the payment is.
+    pub state: PaymentState,
+    /// The approval TID (unique across payments), once approved or issued.
+    pub tid: Option<Tid>,
+    /// The authentication TID, once authenticated.
+    pub auth_tid: Option<Tid>,
+    /// The total refunded so far.
+    pub refunded: Amount,
+    /// How many net-cancel attempts failed.
+    pub net_cancel_failures: u32,
+    /// When the app acknowledged the outcome ([`Ledger::acknowledge`]).
+    pub acknowledged_at: Option<Timestamp>,
+    /// When the payment was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// An event for an order: what a journal message means, as decided by the
+/// flow layer from the parsed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    /// The order it is about.
+    pub order_id: OrderId,
+    /// What happened.
+    pub event: Event,
+}
+
+impl Intent {
+    /// An intent.
+    pub fn new(order_id: OrderId, event: Event) -> Intent {
+        Intent { order_id, event }
+    }
+}
+
+/// The answer of [`Ledger::record`]: where the message was journaled and what
+/// applying its event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The journal entry.
+    pub message: MessageId,
+    /// The outcome.
+    pub applied: Applied,
+}
+
+/// The reconciliation report for operators (대사).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reconciliation {
+    /// Paid (approved or deposited) but not acknowledged by the app, last
+    /// changed before the cutoff: money taken, goods maybe not delivered.
+    pub unacknowledged: Vec<Payment>,
+    /// Payments with failed net-cancel attempts that are still not net
+    /// cancelled: money maybe taken for an order the shop refused.
+    pub failed_net_cancels: Vec<Payment>,
+    /// Journal messages carrying an event that was never applied (a crash
+    /// between append and apply); [`Ledger::recover`] applies them.
+    pub pending_messages: Vec<MessageId>,
+}
+
+/// The payment ledger. See the [module docs](self) for the model and an
+/// example; every store passes the same test suite.
+pub trait Ledger: Send + Sync {
+    /// Records a payment at checkout with the amount every later message is
+    /// checked against. Idempotent for the same order, MID and amount;
+    /// [`LedgerError::OrderConflict`] otherwise.
+    fn create_payment(&self, payment: NewPayment) -> LedgerFuture<'_, Created>;
+
+    /// Appends a message to the journal (committed on return), optionally
+    /// with the event it carries, to be applied by [`Ledger::apply`] or
+    /// [`Ledger::recover`].
+    fn append(&self, message: Message, intent: Option<Intent>) -> LedgerFuture<'_, MessageId>;
+
+    /// Applies the event of a journaled message, exactly once: a second call
+    /// (or a racing one) answers the stored outcome.
+    fn apply(&self, id: MessageId) -> LedgerFuture<'_, Applied>;
+
+    /// Appends a message and applies its event in one database transaction.
+    fn record(&self, message: Message, intent: Intent) -> LedgerFuture<'_, Recorded>;
+
+    /// Messages appended with an event that was never applied, oldest first.
+    fn pending(&self) -> LedgerFuture<'_, Vec<MessageId>>;
+
+    /// Marks that the app has handled the payment's outcome (shipped the
+    /// goods, ...). Returns whether the payment exists.
+    fn acknowledge<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool>;
+
+    /// The payment of an order.
+    fn payment<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<Payment>>;
+
+    /// The payment with this approval or authentication TID.
+    fn payment_by_tid<'a>(&'a self, tid: &'a Tid) -> LedgerFuture<'a, Option<Payment>>;
+
+    /// Payments in a state, oldest first, at most `limit`.
+    fn payments_in_state(&self, state: PaymentState, limit: u32) -> LedgerFuture<'_, Vec<Payment>>;
+
+    /// Every journal message of an order, in journal order.
+    fn messages_of<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>>;
+
+    /// The reconciliation report; payments changed at or after `before` are
+    /// not yet counted as unacknowledged.
+    fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation>;
+
+    /// Stores a sealed billing key for an order (idempotent: the first one
+    /// stays; returns whether this call stored it).
+    fn put_billkey(&self, record: BillkeyRecord) -> LedgerFuture<'_, bool>;
+
+    /// The sealed billing key of an order.
+    fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>>;
+
+    /// Applies every pending message (see [`Ledger::pending`]) once, in
+    /// journal order; run it at start-up.
+    fn recover(&self) -> LedgerFuture<'_, Vec<(MessageId, Applied)>> {
+        Box::pin(async move {
+            let mut done = Vec::new();
+            for id in self.pending().await? {
+                let applied = self.apply(id).await?;
+                done.push((id, applied));
+            }
+            Ok(done)
+        })
+    }
+
+    /// Seals `billkey` with `key` and stores it.
+    fn store_billkey<'a>(
+        &'a self,
+        key: &'a BillkeyKey,
+        context: BillkeyContext,
+        tid: Option<Tid>,
+        billkey: &'a SecretString,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, bool> {
+        Box::pin(async move {
+            let sealed = key.seal(billkey, &context)?;
+            self.put_billkey(BillkeyRecord {
+                context,
+                tid,
+                sealed,
+                at,
+            })
+            .await
+        })
+    }
+
+    /// The explicit call that reads a billing key in clear.
+    fn reveal_billkey<'a>(
+        &'a self,
+        key: &'a BillkeyKey,
+        order: &'a OrderId,
+    ) -> LedgerFuture<'a, Option<SecretString>> {
+        Box::pin(async move {
+            match self.sealed_billkey(order).await? {
+                Some(rec) => Ok(Some(key.open(&rec.sealed, &rec.context)?)),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// A message prepared for storage: body without billing keys, derived
+/// columns, intent as JSON.
+pub(crate) struct Prepared {
+    pub body: Vec<u8>,
+    pub masked: Option<String>,
+    pub result_code: Option<String>,
+    pub intent: Option<String>,
+}
+
+impl Prepared {
+    pub(crate) fn new(message: &Message, intent: Option<&Intent>) -> Prepared {
+        Prepared {
+            body: mask::strip_billkeys(&message.body),
+            masked: mask::masked_text(&message.body, message.charset),
+            result_code: message.result_code(),
+            intent: intent.map(codec::intent_to_json),
+        }
+    }
+}
+
+/// How a store reports the result of [`state::decide`] on a snapshot:
+/// `Applied` for the caller, and whether to write `next`.
+pub(crate) fn outcome_of(cur: &state::Snapshot, next: &state::Snapshot) -> Applied {
+    if next.state == cur.state {
+        Applied::Unchanged { state: cur.state }
+    } else {
+        Applied::Transitioned {
+            from: cur.state,
+            to: next.state,
+        }
+    }
+}
+
+/// Stored text of a charset.
+pub(crate) fn charset_name(c: crate::encoding::Charset) -> &'static str {
+    c.p_charset()
+}
+
+/// Reads a stored charset name.
+pub(crate) fn charset_parse(s: &str) -> Result<crate::encoding::Charset, LedgerError> {
+    match s {
+        "euc-kr" => Ok(crate::encoding::Charset::EucKr),
+        "utf8" => Ok(crate::encoding::Charset::Utf8),
+        _ => Err(LedgerError::Corrupt { column: "charset" }),
+    }
+}
+
+/// The table recording which ledger migrations ran (apart from the app's own
+/// sqlx migrations, which may share the database).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) const MIGRATIONS_TABLE: &str = "_inipay_ledger_migrations";

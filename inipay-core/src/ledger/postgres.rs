@@ -1,0 +1,113 @@
+//! The PostgreSQL store (feature `postgres`): many app instances on one
+//! database.
+
+use super::LedgerError;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, SqlSafeStr, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+// The same SQL store source, compiled once per database (see its docs).
+#[allow(clippy::duplicate_mod)]
+#[path = "sql_common.rs"]
+mod common;
+
+type Db = sqlx::Postgres;
+/// READ COMMITTED + `SELECT ... FOR UPDATE` on the payment row.
+const ROW_LOCKS: bool = true;
+
+async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
+    pool.begin().await
+}
+
+fn migrator() -> Migrator {
+    let mut m = Migrator::with_migrations(vec![Migration::new(
+        1,
+        "ledger".into(),
+        MigrationType::Simple,
+        include_str!("migrations/postgres/0001_ledger.sql").into_sql_str(),
+        false,
+    )]);
+    m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
+    m
+}
+
+/// Options of [`PostgresStore::connect_with`].
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// `postgres://user@host:port/database`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl PostgresOptions {
+    /// Defaults for `url`: 10 connections, 30 s acquire timeout.
+    pub fn new(url: impl Into<String>) -> PostgresOptions {
+        PostgresOptions {
+            url: url.into(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A [`Ledger`](super::Ledger) on PostgreSQL. Any number of processes may
+/// share the database: idempotency rests on unique constraints and row locks,
+/// and migrations take PostgreSQL's advisory lock.
+///
+/// ```no_run
+/// use inipay_core::ledger::{Ledger, PostgresStore};
+/// # async fn f() -> Result<(), inipay_core::ledger::LedgerError> {
+/// let store = PostgresStore::connect("postgres://postgres@127.0.0.1:5432/shop").await?;
+/// let report = store.reconciliation(inipay_core::time::Timestamp::now()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    core: common::Core,
+}
+
+common::delegate_ledger!(PostgresStore);
+
+impl PostgresStore {
+    /// Connects with default options and applies the embedded migrations.
+    pub async fn connect(url: &str) -> Result<PostgresStore, LedgerError> {
+        PostgresStore::connect_with(PostgresOptions::new(url)).await
+    }
+
+    /// Connects with explicit options and applies the embedded migrations.
+    pub async fn connect_with(options: PostgresOptions) -> Result<PostgresStore, LedgerError> {
+        let connect = PgConnectOptions::from_str(&options.url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await?;
+        PostgresStore::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (the app's own) and applies the migrations.
+    pub async fn from_pool(pool: Pool<Db>) -> Result<PostgresStore, LedgerError> {
+        migrator().run(&pool).await?;
+        Ok(PostgresStore {
+            core: common::Core {
+                writer: pool.clone(),
+                reader: pool,
+            },
+        })
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &Pool<Db> {
+        &self.core.writer
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.core.writer.close().await;
+    }
+}

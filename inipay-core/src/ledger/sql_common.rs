@@ -1,0 +1,614 @@
+//! The SQL store, shared by SQLite and PostgreSQL.
+//!
+//! This file is compiled twice, as `sqlite::common` and `postgres::common`;
+//! the parent module supplies `Db` (the sqlx database), `ROW_LOCKS` (whether
+//! `SELECT ... FOR UPDATE` is needed) and `begin_write`. The SQL is the same
+//! text for both (`$N` parameters work in SQLite too).
+//!
+//! Applying an event, in one transaction:
+//! 1. if the message already has an outcome, answer it;
+//! 2. insert the event's unique key (`ON CONFLICT DO NOTHING`): no row
+//!    inserted means the event was applied before -> `Duplicate`. On
+//!    PostgreSQL a racing insert of the same key waits here for the first
+//!    transaction to commit;
+//! 3. read the payment (PostgreSQL: `FOR UPDATE`; SQLite: the transaction
+//!    began `IMMEDIATE`, so it already holds the write lock) and [`decide`];
+//! 4. rejected: delete the key row again (it never becomes visible), so a
+//!    later valid delivery of the same key still applies; accepted: update the
+//!    payment with a version check;
+//! 5. insert the message's outcome (primary key on the message id).
+
+use super::{Db, ROW_LOCKS, begin_write};
+use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json};
+use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
+use crate::ledger::state::{Applied, Decision, EventKey, Rejection, Snapshot, decide};
+use crate::ledger::{
+    BillkeyContext, BillkeyRecord, Created, Intent, LedgerError, NewPayment, Payment, PaymentState,
+    Prepared, Reconciliation, Recorded, SealedBillkey, charset_name, charset_parse, outcome_of,
+};
+use crate::time::Timestamp;
+use crate::types::{Amount, Mid, OrderId, Tid};
+use sqlx::{Pool, Row};
+
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+
+const SELECT_PAYMENT: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, refunded, \
+    net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE order_id = $1";
+const SELECT_PAYMENT_FOR_UPDATE: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
+    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE order_id = $1 FOR UPDATE";
+const SELECT_PAYMENT_BY_TID: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
+    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE tid = $1 OR auth_tid = $1 ORDER BY CASE WHEN tid = $1 THEN 0 ELSE 1 END LIMIT 1";
+const SELECT_IN_STATE: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, refunded, \
+    net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE state = $1 ORDER BY created_at, order_id LIMIT $2";
+const SELECT_UNACKNOWLEDGED: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
+    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE state IN ('approved', 'vbank_deposited', 'partially_refunded') \
+    AND acknowledged_at IS NULL AND updated_at < $1 ORDER BY created_at, order_id";
+const SELECT_FAILED_NET_CANCELS: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
+    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
+    FROM ledger_payments WHERE net_cancel_failures > 0 AND state <> 'net_cancelled' \
+    ORDER BY created_at, order_id";
+const INSERT_MESSAGE: &str = "INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+const SELECT_MESSAGE_INTENT: &str = "SELECT intent, at FROM ledger_messages WHERE id = $1";
+const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_id = $1";
+const INSERT_OUTCOME: &str = "INSERT INTO ledger_applied (message_id, outcome, at) \
+    VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING";
+const INSERT_KEY: &str = "INSERT INTO ledger_transitions \
+    (event_key, order_id, message_id, from_state, to_state, at) VALUES ($1, $2, $3, '', '', $4) \
+    ON CONFLICT (event_key) DO NOTHING";
+const DELETE_KEY: &str = "DELETE FROM ledger_transitions WHERE event_key = $1";
+const FINISH_KEY: &str =
+    "UPDATE ledger_transitions SET from_state = $2, to_state = $3 WHERE event_key = $1";
+const TID_TAKEN: &str =
+    "SELECT order_id FROM ledger_payments WHERE tid = $1 AND order_id <> $2 LIMIT 1";
+const UPDATE_PAYMENT: &str = "UPDATE ledger_payments SET state = $3, tid = $4, auth_tid = $5, \
+    refunded = $6, net_cancel_failures = $7, updated_at = $8, version = version + 1 \
+    WHERE order_id = $1 AND version = $2";
+const INSERT_PAYMENT: &str = "INSERT INTO ledger_payments \
+    (order_id, mid, amount, state, refunded, net_cancel_failures, created_at, updated_at, version) \
+    VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0) ON CONFLICT (order_id) DO NOTHING";
+const PENDING: &str = "SELECT m.id FROM ledger_messages m \
+    LEFT JOIN ledger_applied a ON a.message_id = m.id \
+    WHERE m.intent IS NOT NULL AND a.message_id IS NULL ORDER BY m.id";
+const ACKNOWLEDGE: &str = "UPDATE ledger_payments SET acknowledged_at = $2 \
+    WHERE order_id = $1 AND acknowledged_at IS NULL";
+const EXISTS: &str = "SELECT 1 AS one FROM ledger_payments WHERE order_id = $1";
+const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m.tid, \
+    m.charset, m.body, m.masked, m.result_code, a.outcome FROM ledger_messages m \
+    LEFT JOIN ledger_applied a ON a.message_id = m.id \
+    WHERE m.order_id = $1 OR m.intent_order = $1 ORDER BY m.id";
+const INSERT_BILLKEY: &str = "INSERT INTO ledger_billkeys \
+    (order_id, mid, tid, key_id, nonce, ciphertext, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+    ON CONFLICT (order_id) DO NOTHING";
+const SELECT_BILLKEY: &str = "SELECT order_id, mid, tid, key_id, nonce, ciphertext, at \
+    FROM ledger_billkeys WHERE order_id = $1";
+
+fn corrupt(column: &'static str) -> LedgerError {
+    LedgerError::Corrupt { column }
+}
+
+fn to_i64(v: u64, column: &'static str) -> Result<i64, LedgerError> {
+    i64::try_from(v).map_err(|_| corrupt(column))
+}
+
+fn millis(t: Timestamp) -> Result<i64, LedgerError> {
+    to_i64(t.unix_millis(), "at")
+}
+
+fn ts(v: i64, column: &'static str) -> Result<Timestamp, LedgerError> {
+    u64::try_from(v)
+        .map(Timestamp::from_unix_millis)
+        .map_err(|_| corrupt(column))
+}
+
+fn won(v: i64, column: &'static str) -> Result<Amount, LedgerError> {
+    u64::try_from(v)
+        .map(Amount::won)
+        .map_err(|_| corrupt(column))
+}
+
+fn opt_tid(v: Option<String>, column: &'static str) -> Result<Option<Tid>, LedgerError> {
+    v.map(|t| Tid::new(t).map_err(|_| corrupt(column)))
+        .transpose()
+}
+
+fn payment_from_row(row: &DbRow) -> Result<(Payment, i64), LedgerError> {
+    let state: String = row.try_get("state")?;
+    let failures: i64 = row.try_get("net_cancel_failures")?;
+    let ack: Option<i64> = row.try_get("acknowledged_at")?;
+    Ok((
+        Payment {
+            order_id: OrderId::new(row.try_get::<String, _>("order_id")?)
+                .map_err(|_| corrupt("order_id"))?,
+            mid: Mid::new(row.try_get::<String, _>("mid")?).map_err(|_| corrupt("mid"))?,
+            amount: won(row.try_get("amount")?, "amount")?,
+            state: PaymentState::parse(&state).ok_or(corrupt("state"))?,
+            tid: opt_tid(row.try_get("tid")?, "tid")?,
+            auth_tid: opt_tid(row.try_get("auth_tid")?, "auth_tid")?,
+            refunded: won(row.try_get("refunded")?, "refunded")?,
+            net_cancel_failures: u32::try_from(failures)
+                .map_err(|_| corrupt("net_cancel_failures"))?,
+            acknowledged_at: ack.map(|a| ts(a, "acknowledged_at")).transpose()?,
+            created_at: ts(row.try_get("created_at")?, "created_at")?,
+            updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
+        },
+        row.try_get("version")?,
+    ))
+}
+
+fn payments(rows: Vec<DbRow>) -> Result<Vec<Payment>, LedgerError> {
+    rows.iter()
+        .map(|r| payment_from_row(r).map(|(p, _)| p))
+        .collect()
+}
+
+fn snapshot(p: &Payment) -> Snapshot {
+    Snapshot {
+        state: p.state,
+        expected: p.amount,
+        tid: p.tid.clone(),
+        auth_tid: p.auth_tid.clone(),
+        refunded: p.refunded,
+        net_cancel_failures: p.net_cancel_failures,
+    }
+}
+
+async fn insert_message(
+    conn: &mut Conn,
+    message: &Message,
+    intent: Option<&Intent>,
+) -> Result<MessageId, LedgerError> {
+    let prepared = Prepared::new(message, intent);
+    let row = sqlx::query(INSERT_MESSAGE)
+        .bind(millis(message.at)?)
+        .bind(message.direction.as_str())
+        .bind(message.kind.as_str())
+        .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
+        .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(charset_name(message.charset))
+        .bind(prepared.body)
+        .bind(prepared.masked)
+        .bind(prepared.result_code)
+        .bind(prepared.intent)
+        .bind(intent.map(|i| i.order_id.as_str().to_owned()))
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(MessageId(row.try_get("id")?))
+}
+
+async fn load_payment(
+    conn: &mut Conn,
+    order: &OrderId,
+    lock: bool,
+) -> Result<Option<(Payment, i64)>, LedgerError> {
+    let sql = if lock && ROW_LOCKS {
+        SELECT_PAYMENT_FOR_UPDATE
+    } else {
+        SELECT_PAYMENT
+    };
+    sqlx::query(sql)
+        .bind(order.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| payment_from_row(&r))
+        .transpose()
+}
+
+/// Applies the event of message `id` inside the caller's transaction.
+async fn apply_in(
+    conn: &mut Conn,
+    id: MessageId,
+    intent: &Intent,
+    at: Timestamp,
+) -> Result<Applied, LedgerError> {
+    if let Some(row) = sqlx::query(SELECT_OUTCOME)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return applied_from_text(&row.try_get::<String, _>("outcome")?);
+    }
+    let order = &intent.order_id;
+    let key = EventKey::new(order, &intent.event, id.0);
+    let inserted = sqlx::query(INSERT_KEY)
+        .bind(key.as_str())
+        .bind(order.as_str())
+        .bind(id.0)
+        .bind(millis(at)?)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let current = load_payment(conn, order, true).await?;
+    let applied = if inserted == 0 {
+        match &current {
+            Some((p, _)) => Applied::Duplicate { state: p.state },
+            None => Applied::Rejected(Rejection::UnknownOrder),
+        }
+    } else {
+        let cur = current.as_ref().map(|(p, _)| snapshot(p));
+        let decision = match decide(cur.as_ref(), &intent.event) {
+            Decision::Write(next)
+                if next.tid.is_some() && next.tid != cur.as_ref().and_then(|c| c.tid.clone()) =>
+            {
+                let taken = sqlx::query(TID_TAKEN)
+                    .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
+                    .bind(order.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if taken.is_some() {
+                    Decision::Reject(Rejection::TidMismatch)
+                } else {
+                    Decision::Write(next)
+                }
+            }
+            d => d,
+        };
+        match (decision, cur, current) {
+            (Decision::Write(next), Some(cur), Some((_, version))) => {
+                let updated = sqlx::query(UPDATE_PAYMENT)
+                    .bind(order.as_str())
+                    .bind(version)
+                    .bind(next.state.as_str())
+                    .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
+                    .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
+                    .bind(to_i64(next.refunded.get(), "refunded")?)
+                    .bind(i64::from(next.net_cancel_failures))
+                    .bind(millis(at)?)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                if updated != 1 {
+                    return Err(LedgerError::Contention {
+                        order: order.to_string(),
+                    });
+                }
+                sqlx::query(FINISH_KEY)
+                    .bind(key.as_str())
+                    .bind(cur.state.as_str())
+                    .bind(next.state.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                outcome_of(&cur, &next)
+            }
+            (Decision::Reject(r), _, _) => {
+                sqlx::query(DELETE_KEY)
+                    .bind(key.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                Applied::Rejected(r)
+            }
+            _ => {
+                sqlx::query(DELETE_KEY)
+                    .bind(key.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                Applied::Rejected(Rejection::UnknownOrder)
+            }
+        }
+    };
+    let stored = sqlx::query(INSERT_OUTCOME)
+        .bind(id.0)
+        .bind(applied_to_text(&applied))
+        .bind(millis(at)?)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if stored == 0 {
+        // A racing apply of the same message stored its outcome first.
+        let row = sqlx::query(SELECT_OUTCOME)
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        return applied_from_text(&row.try_get::<String, _>("outcome")?);
+    }
+    Ok(applied)
+}
+
+/// The database-independent part of a SQL store.
+#[derive(Debug, Clone)]
+pub(super) struct Core {
+    /// Connections that write (SQLite: exactly one).
+    pub writer: Pool<Db>,
+    /// Connections that only read.
+    pub reader: Pool<Db>,
+}
+
+impl Core {
+    pub async fn create_payment(&self, p: NewPayment) -> Result<Created, LedgerError> {
+        let mut tx = begin_write(&self.writer).await?;
+        let inserted = sqlx::query(INSERT_PAYMENT)
+            .bind(p.order_id.as_str())
+            .bind(p.mid.as_str())
+            .bind(to_i64(p.amount.get(), "amount")?)
+            .bind(millis(p.at)?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let created = if inserted == 1 {
+            Created::New
+        } else {
+            match load_payment(&mut tx, &p.order_id, false).await? {
+                Some((e, _)) if e.amount == p.amount && e.mid == p.mid => Created::Existing,
+                _ => {
+                    return Err(LedgerError::OrderConflict {
+                        order: p.order_id.to_string(),
+                    });
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn append(
+        &self,
+        message: Message,
+        intent: Option<Intent>,
+    ) -> Result<MessageId, LedgerError> {
+        let mut conn = self.writer.acquire().await?;
+        insert_message(&mut conn, &message, intent.as_ref()).await
+    }
+
+    pub async fn apply(&self, id: MessageId) -> Result<Applied, LedgerError> {
+        let mut tx = begin_write(&self.writer).await?;
+        let row = sqlx::query(SELECT_MESSAGE_INTENT)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(LedgerError::UnknownMessage(id))?;
+        let intent: Option<String> = row.try_get("intent")?;
+        let intent = intent_from_json(&intent.ok_or(LedgerError::NothingToApply(id))?)?;
+        let at = ts(row.try_get("at")?, "at")?;
+        let applied = apply_in(&mut tx, id, &intent, at).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
+        let mut tx = begin_write(&self.writer).await?;
+        let id = insert_message(&mut tx, &message, Some(&intent)).await?;
+        let applied = apply_in(&mut tx, id, &intent, message.at).await?;
+        tx.commit().await?;
+        Ok(Recorded {
+            message: id,
+            applied,
+        })
+    }
+
+    pub async fn pending(&self) -> Result<Vec<MessageId>, LedgerError> {
+        let rows = sqlx::query(PENDING).fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|r| Ok(MessageId(r.try_get("id")?)))
+            .collect()
+    }
+
+    pub async fn acknowledge(&self, order: &OrderId, at: Timestamp) -> Result<bool, LedgerError> {
+        let mut conn = self.writer.acquire().await?;
+        sqlx::query(ACKNOWLEDGE)
+            .bind(order.as_str())
+            .bind(millis(at)?)
+            .execute(&mut *conn)
+            .await?;
+        Ok(sqlx::query(EXISTS)
+            .bind(order.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some())
+    }
+
+    pub async fn payment(&self, order: &OrderId) -> Result<Option<Payment>, LedgerError> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(load_payment(&mut conn, order, false).await?.map(|(p, _)| p))
+    }
+
+    pub async fn payment_by_tid(&self, tid: &Tid) -> Result<Option<Payment>, LedgerError> {
+        sqlx::query(SELECT_PAYMENT_BY_TID)
+            .bind(tid.as_str())
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|r| payment_from_row(&r).map(|(p, _)| p))
+            .transpose()
+    }
+
+    pub async fn payments_in_state(
+        &self,
+        state: PaymentState,
+        limit: u32,
+    ) -> Result<Vec<Payment>, LedgerError> {
+        payments(
+            sqlx::query(SELECT_IN_STATE)
+                .bind(state.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?,
+        )
+    }
+
+    pub async fn messages_of(&self, order: &OrderId) -> Result<Vec<JournalEntry>, LedgerError> {
+        let rows = sqlx::query(MESSAGES_OF)
+            .bind(order.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let direction: String = r.try_get("direction")?;
+                let kind: String = r.try_get("kind")?;
+                let charset: String = r.try_get("charset")?;
+                let order_id: Option<String> = r.try_get("order_id")?;
+                Ok(JournalEntry {
+                    id: MessageId(r.try_get("id")?),
+                    message: Message {
+                        order_id: order_id
+                            .map(|o| OrderId::new(o).map_err(|_| corrupt("order_id")))
+                            .transpose()?,
+                        tid: opt_tid(r.try_get("tid")?, "tid")?,
+                        direction: Direction::parse(&direction).ok_or(corrupt("direction"))?,
+                        kind: MessageKind::parse(&kind).ok_or(corrupt("kind"))?,
+                        charset: charset_parse(&charset)?,
+                        body: r.try_get("body")?,
+                        at: ts(r.try_get("at")?, "at")?,
+                    },
+                    masked: r.try_get("masked")?,
+                    result_code: r.try_get("result_code")?,
+                    outcome: r.try_get("outcome")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn reconciliation(&self, before: Timestamp) -> Result<Reconciliation, LedgerError> {
+        Ok(Reconciliation {
+            unacknowledged: payments(
+                sqlx::query(SELECT_UNACKNOWLEDGED)
+                    .bind(millis(before)?)
+                    .fetch_all(&self.reader)
+                    .await?,
+            )?,
+            failed_net_cancels: payments(
+                sqlx::query(SELECT_FAILED_NET_CANCELS)
+                    .fetch_all(&self.reader)
+                    .await?,
+            )?,
+            pending_messages: self.pending().await?,
+        })
+    }
+
+    pub async fn put_billkey(&self, r: BillkeyRecord) -> Result<bool, LedgerError> {
+        let mut conn = self.writer.acquire().await?;
+        let n = sqlx::query(INSERT_BILLKEY)
+            .bind(r.context.order_id.as_str())
+            .bind(r.context.mid.as_str())
+            .bind(r.tid.as_ref().map(|t| t.as_str().to_owned()))
+            .bind(r.sealed.key_id)
+            .bind(r.sealed.nonce)
+            .bind(r.sealed.ciphertext)
+            .bind(millis(r.at)?)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn sealed_billkey(
+        &self,
+        order: &OrderId,
+    ) -> Result<Option<BillkeyRecord>, LedgerError> {
+        let Some(r) = sqlx::query(SELECT_BILLKEY)
+            .bind(order.as_str())
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(BillkeyRecord {
+            context: BillkeyContext::new(
+                Mid::new(r.try_get::<String, _>("mid")?).map_err(|_| corrupt("mid"))?,
+                OrderId::new(r.try_get::<String, _>("order_id")?)
+                    .map_err(|_| corrupt("order_id"))?,
+            ),
+            tid: opt_tid(r.try_get("tid")?, "tid")?,
+            sealed: SealedBillkey {
+                key_id: r.try_get("key_id")?,
+                nonce: r.try_get("nonce")?,
+                ciphertext: r.try_get("ciphertext")?,
+            },
+            at: ts(r.try_get("at")?, "at")?,
+        }))
+    }
+}
+
+/// Implements [`Ledger`](crate::ledger::Ledger) for a store type holding a
+/// `core: Core` field.
+macro_rules! delegate_ledger {
+    ($store:ty) => {
+        impl $crate::ledger::Ledger for $store {
+            fn create_payment(
+                &self,
+                p: $crate::ledger::NewPayment,
+            ) -> $crate::ledger::LedgerFuture<'_, $crate::ledger::Created> {
+                Box::pin(self.core.create_payment(p))
+            }
+            fn append(
+                &self,
+                m: $crate::ledger::Message,
+                i: Option<$crate::ledger::Intent>,
+            ) -> $crate::ledger::LedgerFuture<'_, $crate::ledger::MessageId> {
+                Box::pin(self.core.append(m, i))
+            }
+            fn apply(
+                &self,
+                id: $crate::ledger::MessageId,
+            ) -> $crate::ledger::LedgerFuture<'_, $crate::ledger::Applied> {
+                Box::pin(self.core.apply(id))
+            }
+            fn record(
+                &self,
+                m: $crate::ledger::Message,
+                i: $crate::ledger::Intent,
+            ) -> $crate::ledger::LedgerFuture<'_, $crate::ledger::Recorded> {
+                Box::pin(self.core.record(m, i))
+            }
+            fn pending(&self) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::MessageId>> {
+                Box::pin(self.core.pending())
+            }
+            fn acknowledge<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+                at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'a, bool> {
+                Box::pin(self.core.acknowledge(o, at))
+            }
+            fn payment<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+            ) -> $crate::ledger::LedgerFuture<'a, Option<$crate::ledger::Payment>> {
+                Box::pin(self.core.payment(o))
+            }
+            fn payment_by_tid<'a>(
+                &'a self,
+                t: &'a $crate::types::Tid,
+            ) -> $crate::ledger::LedgerFuture<'a, Option<$crate::ledger::Payment>> {
+                Box::pin(self.core.payment_by_tid(t))
+            }
+            fn payments_in_state(
+                &self,
+                s: $crate::ledger::PaymentState,
+                limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::Payment>> {
+                Box::pin(self.core.payments_in_state(s, limit))
+            }
+            fn messages_of<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+            ) -> $crate::ledger::LedgerFuture<'a, Vec<$crate::ledger::JournalEntry>> {
+                Box::pin(self.core.messages_of(o))
+            }
+            fn reconciliation(
+                &self,
+                before: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'_, $crate::ledger::Reconciliation> {
+                Box::pin(self.core.reconciliation(before))
+            }
+            fn put_billkey(
+                &self,
+                r: $crate::ledger::BillkeyRecord,
+            ) -> $crate::ledger::LedgerFuture<'_, bool> {
+                Box::pin(self.core.put_billkey(r))
+            }
+            fn sealed_billkey<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+            ) -> $crate::ledger::LedgerFuture<'a, Option<$crate::ledger::BillkeyRecord>> {
+                Box::pin(self.core.sealed_billkey(o))
+            }
+        }
+    };
+}
+pub(super) use delegate_ledger;

@@ -1,0 +1,271 @@
+//! HTTP plumbing: raw bodies, raw query strings, the client address and the
+//! one response type every route returns.
+
+use rocket::data::{ByteUnit, Data};
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use std::io::Cursor;
+use std::net::IpAddr;
+
+/// The largest body read from INICIS or the browser: 64 KiB. A notification
+/// or auth result is a few kilobytes; anything larger is refused with `413`.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    /// More than [`BODY_LIMIT`] bytes.
+    TooLarge,
+    /// The connection failed while reading.
+    Io,
+}
+
+/// Reads the whole body as bytes, at most [`BODY_LIMIT`].
+pub(crate) async fn read_body(data: Data<'_>) -> Result<Vec<u8>, BodyError> {
+    let capped = data
+        .open(ByteUnit::Byte(BODY_LIMIT as u64))
+        .into_bytes()
+        .await
+        .map_err(|_| BodyError::Io)?;
+    if !capped.is_complete() {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(capped.into_inner())
+}
+
+/// The raw (still percent-encoded) query string, empty when absent.
+pub(crate) struct RawQuery(pub String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for RawQuery {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(RawQuery(
+            req.uri()
+                .query()
+                .map(|q| q.as_str().to_owned())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+impl RawQuery {
+    /// The first value of `name`, percent-decoded as UTF-8. Other parameters
+    /// may be EUC-KR: they are not decoded here.
+    pub(crate) fn param(&self, name: &str) -> Option<String> {
+        self.0.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == name).then(|| percent_decode_utf8(v)).flatten()
+        })
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `+` is a space; `%XX` a byte; a malformed escape or invalid UTF-8 is `None`.
+fn percent_decode_utf8(v: &str) -> Option<String> {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = hex(*bytes.get(i + 1)?)?;
+                let lo = hex(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The request's peer address and the named proxy header's last entry, so
+/// the route can pick one according to configuration.
+pub(crate) struct Peer {
+    pub(crate) remote: Option<IpAddr>,
+    headers: Vec<(String, String)>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Peer {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        // `Request::remote` is the TCP peer; `client_ip` would trust Rocket's
+        // `ip_header` (X-Real-IP by default), which anyone can send.
+        Outcome::Success(Peer {
+            remote: req.remote().map(|a| a.ip()),
+            headers: req
+                .headers()
+                .iter()
+                .map(|h| (h.name().as_str().to_owned(), h.value().to_owned()))
+                .collect(),
+        })
+    }
+}
+
+impl Peer {
+    /// The source address: the last entry of `header` when a trusted proxy
+    /// header is configured (the address that proxy saw), else the peer.
+    pub(crate) fn source(&self, header: Option<&str>) -> Option<IpAddr> {
+        let Some(name) = header else {
+            return self.remote;
+        };
+        let value = self
+            .headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())?;
+        proxy_entry(value)
+    }
+}
+
+/// The last comma-separated entry of a forwarding header, as an address
+/// (`1.2.3.4`, `1.2.3.4:5678`, `[::1]:80` or `::1`).
+pub(crate) fn proxy_entry(value: &str) -> Option<IpAddr> {
+    let last = value.rsplit(',').next()?.trim();
+    if let Ok(ip) = last.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
+}
+
+/// The answer of every route: a status, a content type, a body, and for
+/// redirects a `Location`. Never sets a cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub(crate) status: Status,
+    pub(crate) content_type: Option<ContentType>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) location: Option<String>,
+}
+
+impl Reply {
+    /// An HTML page in UTF-8.
+    pub(crate) fn html(page: String) -> Reply {
+        Reply {
+            status: Status::Ok,
+            content_type: Some(ContentType::HTML),
+            body: page.into_bytes(),
+            location: None,
+        }
+    }
+
+    /// A short plain-text message (no personal data).
+    pub(crate) fn text(status: Status, msg: &str) -> Reply {
+        Reply {
+            status,
+            content_type: Some(ContentType::new("text", "plain")),
+            body: msg.as_bytes().to_vec(),
+            location: None,
+        }
+    }
+
+    /// `303 See Other`.
+    pub(crate) fn see_other(location: String) -> Reply {
+        Reply {
+            status: Status::SeeOther,
+            content_type: None,
+            body: Vec::new(),
+            location: Some(location),
+        }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Reply {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut b = Response::build();
+        b.status(self.status);
+        if let Some(ct) = self.content_type {
+            b.header(ct);
+        }
+        if let Some(loc) = self.location {
+            b.header(Header::new("Location", loc));
+        }
+        b.header(Header::new("Cache-Control", "no-store"));
+        b.sized_body(self.body.len(), Cursor::new(self.body));
+        b.ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_param_decodes_only_the_wanted_field() {
+        let q = RawQuery("P_RMESG1=%BB%E7%BF%EB&oid=ORD%2D1&x".into());
+        assert_eq!(q.param("oid").as_deref(), Some("ORD-1"));
+        assert_eq!(q.param("P_RMESG1"), None, "EUC-KR is not UTF-8");
+        assert_eq!(q.param("x").as_deref(), Some(""));
+        assert_eq!(q.param("missing"), None);
+        assert_eq!(RawQuery("oid=%4".into()).param("oid"), None);
+        assert_eq!(
+            RawQuery("oid=a+b".into()).param("oid").as_deref(),
+            Some("a b")
+        );
+    }
+
+    #[test]
+    fn proxy_header_last_entry() {
+        assert_eq!(
+            proxy_entry("203.0.113.9, 10.0.0.1"),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(proxy_entry("[::1]:80"), Some("::1".parse().unwrap()));
+        assert_eq!(proxy_entry("1.2.3.4:5"), Some("1.2.3.4".parse().unwrap()));
+        assert_eq!(proxy_entry("unknown"), None);
+        assert_eq!(proxy_entry(""), None);
+    }
+
+    #[test]
+    fn peer_source_prefers_configured_header_only() {
+        let p = Peer {
+            remote: Some("127.0.0.1".parse().unwrap()),
+            headers: vec![("x-forwarded-for".into(), "203.238.37.15".into())],
+        };
+        assert_eq!(p.source(None), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            p.source(Some("X-Forwarded-For")),
+            Some("203.238.37.15".parse().unwrap())
+        );
+        assert_eq!(p.source(Some("X-Real-IP")), None);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn query_param_never_panics(q in ".{0,200}", name in "[a-z]{0,5}") {
+            let _ = RawQuery(q).param(&name);
+        }
+
+        #[test]
+        fn proxy_entry_never_panics(v in ".{0,100}") {
+            let _ = proxy_entry(&v);
+        }
+
+        #[test]
+        fn query_param_round_trips(v in "[A-Za-z0-9_-]{1,40}", junk in "[A-Z%0-9=]{0,30}") {
+            let q = RawQuery(format!("P_X={junk}&oid={v}&oid=other"));
+            prop_assert_eq!(q.param("oid"), Some(v));
+        }
+    }
+}
