@@ -3,7 +3,7 @@
 //! An adapter (Actix, Rocket, or your own handler) turns an HTTP request into
 //! one [`Flow`] call and the answer into an HTTP response. The flow does the
 //! rest: it signs the checkout form, records every gateway message in the
-//! [`Ledger`](crate::ledger::Ledger) **before** acting on it, calls approval,
+//! [`Ledger`] **before** acting on it, calls approval,
 //! verifies order id, MID and amount, net-cancels (망취소) whatever it cannot
 //! keep, and answers notifications with exactly `OK`, duplicates included.
 //!
