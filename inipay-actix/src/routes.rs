@@ -83,8 +83,13 @@ async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
     let outcome = state.flow.next(oid.as_deref(), body, now).await;
     match &outcome {
         NextOutcome::Error(e) => tracing::error!(error = %e, "auth result not processed"),
-        o if o.is_paid() => tracing::info!(order_id = ?o.order_id(), "payment result: paid"),
-        o => tracing::info!(outcome = ?o, "payment result"),
+        o if o.is_paid() => {
+            tracing::info!(
+                order_id = o.order_id().map(|id| id.as_str()),
+                "payment result: paid"
+            )
+        }
+        o => tracing::info!(outcome = ?o, "payment result: not paid"),
     }
     let order = outcome
         .order_id()

@@ -20,7 +20,7 @@ h1 small,h2 small,.en{color:#6b7280;font-weight:400}
 .notice{background:#fff8e1;border:1px solid #f3d98b;border-radius:.5rem;padding:.6rem .9rem;font-size:.9rem;margin-bottom:1.2rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid #e3e6eb;border-radius:.75rem;padding:1rem 1.1rem;display:flex;flex-direction:column}
-.card form{margin-top:auto}
+.card .price{margin-top:auto}
 .card h2{font-size:1.05rem;margin:0 0 .2rem}
 .card p{margin:.2rem 0 .8rem;color:#4a5568;font-size:.88rem}
 .price{font-size:1.2rem;font-weight:700;margin:.3rem 0 .6rem}
