@@ -206,6 +206,29 @@ mod tests {
         );
     }
 
+    // A4 and A5 in their hex form (PROTOCOL.md 6 gives hex and Base64).
+    #[test]
+    fn a4_a5_hex_forms() {
+        use base64::Engine as _;
+        let k = b"b09LVzhuTGZVaEY1WmJoQnZzdXpRdz09";
+        let hex_of = |plain: &[u8]| {
+            let b64 = aes256_cbc_encrypt_b64(k, &[0u8; 16], plain).unwrap();
+            hex::encode(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            )
+        };
+        assert_eq!(
+            hex_of(b"734f880246ece4ffdba841c1436399c9968d32cc"),
+            "57a2dd023114af9cdc6aa3653f66befc9577876415e26ce1d828aa24557c7ef60088f8054390f1b6cac73025d6591257"
+        );
+        assert_eq!(
+            hex_of(b"4111111111111111"),
+            "4a71d6ed7f87168fb93878f4c34e999c22e1cbb3ea34e67961d93d107d0835fb"
+        );
+    }
+
     #[test]
     fn bad_inputs_are_typed_errors() {
         let k = b"b09LVzhuTGZVaEY1WmJoQnZzdXpRdz09";

@@ -24,6 +24,15 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// The character set of a message exchanged with INICIS.
+///
+/// ```
+/// use inipay_core::encoding::Charset;
+///
+/// assert_eq!(Charset::EucKr.encode("홍길동")?.len(), 6);
+/// assert_eq!(Charset::from_p_charset("utf8"), Charset::Utf8);
+/// assert!(Charset::EucKr.encode("😀").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Charset {
     /// EUC-KR (CP949): the default of every Mobile WEB message.
@@ -220,6 +229,17 @@ fn hex_val(b: u8) -> Option<u8> {
 ///
 /// Lookups return the **last** value of a repeated key, as PHP's `parse_str`
 /// does. Unknown keys are kept, so nothing INICIS sends is lost.
+///
+/// ```
+/// use inipay_core::encoding::{Charset, Form};
+///
+/// // PHP parse_str semantics: percent-decoding, `+` as space, first `=` splits.
+/// let form = Form::parse(b"P_UNAME=%C8%AB%B1%E6%B5%BF&P_RMESG1=a+b=c&P_NOTI=", Charset::EucKr)?;
+/// assert_eq!(form.get("P_UNAME"), Some("홍길동"));
+/// assert_eq!(form.get("P_RMESG1"), Some("a b=c"));
+/// assert_eq!(form.get_nonempty("P_NOTI"), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Form {
     pairs: Vec<(String, String)>,

@@ -14,6 +14,14 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An instant, in milliseconds since the Unix epoch.
+///
+/// ```
+/// use inipay_core::time::Timestamp;
+///
+/// let t = Timestamp::from_unix_millis(1_704_078_000_000);
+/// assert_eq!(t.millis_string(), "1704078000000"); // P_TIMESTAMP
+/// assert_eq!(t.kst_compact(), "20240101120000"); // INIAPI timestamp, KST
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(u64);
 

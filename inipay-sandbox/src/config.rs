@@ -170,6 +170,10 @@ pub struct SandboxConfig {
     /// Partial refunds must carry `confirmPrice = remaining - price`
     /// (PROTOCOL.md 4.4, open question 16). Default `true`.
     pub check_confirm_price: bool,
+    /// Approval must come within this time after the window opened, else
+    /// `P_STATUS=01` (open question 6: INICIS's limit is unknown). Default
+    /// `None`: no limit.
+    pub approval_timeout: Option<Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -191,6 +195,7 @@ impl Default for SandboxConfig {
             strict_paymethod: true,
             vbank_noti_short_auth_dt: false,
             check_confirm_price: true,
+            approval_timeout: None,
         }
     }
 }

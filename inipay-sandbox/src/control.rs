@@ -161,6 +161,38 @@ pub(crate) async fn form_deposit(State(sh): State<Arc<Shared>>, body: Bytes) -> 
     }
 }
 
+/// Dashboard form: inject a fault (`endpoint`, `kind`, `millis`, `addr`,
+/// `count`).
+pub(crate) async fn form_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let f = Form::parse(&body, Charset::Utf8).unwrap_or_default();
+    let endpoint: Result<Endpoint, _> =
+        serde_json::from_value(serde_json::Value::String(f.str("endpoint").into()));
+    let fault = match f.str("kind") {
+        "delay" => Some(Fault::Delay {
+            millis: f.str("millis").parse().unwrap_or(5_000),
+        }),
+        "http500" => Some(Fault::Http500),
+        "garbled" => Some(Fault::Garbled),
+        "tamper_amount" => Some(Fault::TamperAmount),
+        "tamper_order_id" => Some(Fault::TamperOrderId),
+        "duplicate_noti" => Some(Fault::DuplicateNoti),
+        "reorder_noti" => Some(Fault::ReorderNoti),
+        "noti_source" => Some(Fault::NotiSource {
+            addr: f.str("addr").to_owned(),
+        }),
+        _ => None,
+    };
+    match (endpoint, fault) {
+        (Ok(e), Some(fault)) => {
+            sh.lock()
+                .faults
+                .inject(e, fault, f.str("count").parse().unwrap_or(1));
+            see_dashboard()
+        }
+        _ => bad("unknown endpoint or fault kind"),
+    }
+}
+
 /// Dashboard button: reset.
 pub(crate) async fn form_reset(State(sh): State<Arc<Shared>>) -> Response {
     *sh.lock() = Mem::default();
@@ -222,6 +254,13 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
          <h2>노티 시도 (Notification attempts)</h2><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
          <th>시각 (at)</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table>\
          <h2>주입된 장애 (Injected faults)</h2><ul>{faults}</ul>\
+         <form method=\"post\" action=\"/sandbox/fault\">다음 (next) <input name=\"count\" value=\"1\" size=\"3\"> 회 \
+         <select name=\"endpoint\"><option>payment</option><option selected>approval</option><option>net_cancel</option>\
+         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option></select> \
+         <select name=\"kind\"><option>delay</option><option>http500</option><option>garbled</option><option>tamper_amount</option>\
+         <option>tamper_order_id</option><option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select> \
+         ms <input name=\"millis\" value=\"5000\" size=\"6\"> addr <input name=\"addr\" value=\"203.238.37.15\" size=\"14\"> \
+         <button>장애 주입 (inject)</button></form>\
          <form method=\"post\" action=\"/sandbox/reset\"><button>초기화 (reset)</button></form></body></html>",
         base = esc(&sh.base_url),
         now = sh.clock.kst_timestamp(),

@@ -46,3 +46,22 @@ async fn main() -> ExitCode {
     sandbox.shutdown().await;
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn port_argument() {
+        assert_eq!(parse_port(&args(&[])), Ok(8081));
+        assert_eq!(parse_port(&args(&["--port", "9000"])), Ok(9000));
+        assert_eq!(parse_port(&args(&["-p", "0"])), Ok(0));
+        assert!(parse_port(&args(&["--port"])).is_err());
+        assert!(parse_port(&args(&["--port", "x"])).is_err());
+        assert!(parse_port(&args(&["--bogus"])).is_err());
+    }
+}

@@ -302,6 +302,7 @@ fn router(sh: Arc<Shared>) -> Router {
         .route("/sandbox/api/clock/advance", post(control::api_advance))
         .route("/sandbox/deposit", post(control::form_deposit))
         .route("/sandbox/reset", post(control::form_reset))
+        .route("/sandbox/fault", post(control::form_fault))
         .with_state(sh)
 }
 

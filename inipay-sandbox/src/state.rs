@@ -8,6 +8,7 @@ use crate::faults::Faults;
 use crate::wire::Charset;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::fmt;
 
 /// Payment method of the mobile window (`P_INI_PAYMENT` / legacy path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -99,7 +100,7 @@ impl Method {
 }
 
 /// A validated mobile payment request (PROTOCOL.md 2.2).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct PaymentRequest {
     /// Method.
     pub method: Method,
@@ -178,7 +179,7 @@ impl CardOutcome {
 }
 
 /// What the tester chose in the payment window.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Clone, Default, Serialize)]
 pub struct Choice {
     /// Card company code (PROTOCOL.md 2.10), or bank code for BANK/VBANK.
     pub fn_code: String,
@@ -245,7 +246,7 @@ pub enum TxnStatus {
 }
 
 /// A virtual account.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct VbankInfo {
     /// Account number.
     pub account: String,
@@ -284,7 +285,7 @@ pub enum Origin {
 }
 
 /// An approved transaction (what refunds and inquiries see).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Txn {
     /// Approval TID.
     pub tid: String,
@@ -335,7 +336,7 @@ pub struct Txn {
 }
 
 /// A remembered billing key (PROTOCOL.md 3, 7.2).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Billkey {
     /// The 40-hex billkey (plain, even when it was delivered encrypted).
     #[serde(skip)]
@@ -355,7 +356,7 @@ pub struct Billkey {
 }
 
 /// A billing-key issuance window session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BillSession {
     /// Which window.
     pub kind: BillKind,
@@ -400,7 +401,7 @@ pub struct NotiAttempt {
 }
 
 /// A notification waiting for (re)delivery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct NotiJob {
     /// Id.
     pub id: u64,
@@ -477,5 +478,119 @@ impl State {
             .filter_map(|t| self.txns.get(t))
             .filter(|t| t.mid == mid && t.oid == oid)
             .collect()
+    }
+}
+
+// Manual Debug impls: no buyer name, phone, account, billkey or body bytes in
+// a Debug print (house rules); identifiers and amounts only.
+
+impl fmt::Debug for PaymentRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentRequest")
+            .field("method", &self.method)
+            .field("mid", &self.mid)
+            .field("oid", &self.oid)
+            .field("amt", &self.amt)
+            .field("charset", &self.charset)
+            .field("reserved", &self.reserved)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Choice")
+            .field("fn_code", &self.fn_code)
+            .field("card_masked", &self.card_masked)
+            .field("quota", &self.quota)
+            .field("isp", &self.isp)
+            .field("carrier", &self.carrier)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for VbankInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VbankInfo")
+            .field("bank_code", &self.bank_code)
+            .field("date", &self.date)
+            .field("time", &self.time)
+            .field("deposited", &self.deposited)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Txn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Txn")
+            .field("tid", &self.tid)
+            .field("mid", &self.mid)
+            .field("oid", &self.oid)
+            .field("method", &self.method)
+            .field("amount", &self.amount)
+            .field("remaining", &self.remaining)
+            .field("partial_cancels", &self.partial_cancels)
+            .field("status", &self.status)
+            .field("vbank", &self.vbank)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Billkey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Billkey")
+            .field("key", &"<redacted>")
+            .field("mid", &self.mid)
+            .field("paymethod", &self.paymethod)
+            .field("fixed_amount", &self.fixed_amount)
+            .field("charges", &self.charges)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for BillSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BillSession")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for NotiJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotiJob")
+            .field("id", &self.id)
+            .field("tid", &self.tid)
+            .field("status", &self.status)
+            .field("url", &self.url)
+            .field("attempts", &self.attempts)
+            .field("next_ms", &self.next_ms)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_personal_data_and_billkeys() {
+        let b = Billkey {
+            key: "734f880246ece4ffdba841c1436399c9968d32cc".into(),
+            mid: "INIBillTst".into(),
+            paymethod: "HPP",
+            code: "SKT".into(),
+            masked: "010****2222".into(),
+            fixed_amount: Some(1000),
+            charges: 0,
+        };
+        assert!(!format!("{b:?}").contains("734f88"));
+        let c = Choice {
+            phone: "01011112222".into(),
+            ..Choice::default()
+        };
+        assert!(!format!("{c:?}").contains("01011112222"));
     }
 }

@@ -792,3 +792,80 @@ async fn control_api_faults_lists_and_reset() {
         .unwrap();
     assert!(dash.contains("샌드박스 대시보드 (sandbox dashboard)"));
 }
+
+#[tokio::test]
+async fn dashboard_fault_form() {
+    let (sb, _c) = start().await;
+    let r = client()
+        .post(sb.url("/sandbox/fault"))
+        .body("endpoint=approval&kind=http500&count=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let dash = client()
+        .get(sb.url("/sandbox/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dash.contains("Approval: Http500 × 2"));
+    let auth = sb.__seed_authenticated_card("INIpayTest", "DF1", 1000);
+    for _ in 0..2 {
+        let r = client()
+            .post(sb.url("/smart/payReq.ini"))
+            .body(format!("P_MID=INIpayTest&P_TID={auth}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
+    }
+    assert!(
+        approve(&sb, "INIpayTest", &auth)
+            .await
+            .1
+            .starts_with(b"P_STATUS=00&")
+    );
+    let r = client()
+        .post(sb.url("/sandbox/fault"))
+        .body("endpoint=nowhere&kind=http500")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn paymethod_check_can_be_relaxed() {
+    for strict in [true, false] {
+        let (sb, _c) = start_with(|c| SandboxConfig {
+            strict_paymethod: strict,
+            ..c
+        })
+        .await;
+        let tid = approved_card(&sb, "SP1", 1000).await;
+        let hash = sha512(&format!("{KEY}RefundAcct{TS}{IP}INIpayTest{tid}"));
+        let r = v1(
+            &sb,
+            "/api/v1/refund",
+            &[
+                ("type", "Refund"),
+                ("paymethod", "Acct"),
+                ("timestamp", TS),
+                ("clientIp", IP),
+                ("mid", "INIpayTest"),
+                ("tid", &tid),
+                ("msg", "x"),
+                ("hashData", &hash),
+            ],
+        )
+        .await;
+        assert_eq!(
+            r["resultCode"],
+            if strict { "01" } else { "00" },
+            "strict={strict}"
+        );
+    }
+}

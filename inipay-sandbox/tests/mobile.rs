@@ -494,3 +494,69 @@ async fn window_faults_and_get_next_url_option() {
     let auth = card_auth(&sb, &order, "4111111111111111").await;
     assert!(auth.get);
 }
+
+#[tokio::test]
+async fn headless_browser_drives_shop_to_window_to_next_url() {
+    use inipay_sandbox::browser::Browser;
+    let (sb, _c) = start().await;
+    let rx = Receiver::start().await;
+    // What a shop's checkout page would contain: an EUC-KR auto-submit form.
+    let mut inputs = String::new();
+    for (k, v) in card_order(&rx.url("/next"), "BR1", "1000") {
+        inputs.push_str(&format!(
+            "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+            v.replace('&', "&amp;")
+        ));
+    }
+    let checkout = format!(
+        "<meta charset=\"euc-kr\"><form method=\"post\" action=\"{}\" accept-charset=\"euc-kr\">{inputs}</form>",
+        sb.url("/smart/payment/")
+    );
+    let b = Browser::new(sb.base_url());
+    let window = b
+        .submit(&AutoForm::parse(&euc_kr(&checkout)).unwrap())
+        .await
+        .unwrap();
+    assert!(window.text().contains("결제 승인 (Approve)"));
+    let result = b
+        .press(&window, "approve", &[("card_number", "4111111111111111")])
+        .await
+        .unwrap();
+    let landing = b.submit(&result.auto_form().unwrap()).await.unwrap();
+    assert_eq!(landing.status, 200);
+    let got = rx.received();
+    assert_eq!(got[0].path, "/next");
+    let f = decode_form(&got[0].body, false);
+    assert_eq!(get(&f, "P_STATUS"), "00");
+    assert_eq!(get(&f, "P_AMT"), "1000");
+}
+
+#[tokio::test]
+async fn approval_timeout_is_configurable() {
+    let (sb, clock) = start_with(|c| inipay_sandbox::SandboxConfig {
+        approval_timeout: Some(std::time::Duration::from_secs(600)),
+        ..c
+    })
+    .await;
+    let late = sb.__seed_authenticated_card("INIpayTest", "T1", 1000);
+    clock.advance(std::time::Duration::from_secs(601));
+    let on_time = sb.__seed_authenticated_card("INIpayTest", "T2", 1000);
+    let (_, b) = approve(&sb, "INIpayTest", &late).await;
+    assert!(b.starts_with(b"P_STATUS=01&"));
+    assert!(
+        approve(&sb, "INIpayTest", &on_time)
+            .await
+            .1
+            .starts_with(b"P_STATUS=00&")
+    );
+    // Without the option there is no limit.
+    let (sb, clock) = start().await;
+    let t = sb.__seed_authenticated_card("INIpayTest", "T3", 1000);
+    clock.advance(std::time::Duration::from_secs(86_400));
+    assert!(
+        approve(&sb, "INIpayTest", &t)
+            .await
+            .1
+            .starts_with(b"P_STATUS=00&")
+    );
+}

@@ -379,3 +379,30 @@ async fn unreachable_noti_url_is_recorded_as_transport_error() {
     assert_eq!(a[0].error.as_deref(), Some("connect"));
     assert!(!a[0].delivered);
 }
+
+#[tokio::test]
+async fn noti_charset_is_euc_kr_unless_configured_to_follow_p_charset() {
+    for follow in [false, true] {
+        let (sb, _clock) = start_with(|c| SandboxConfig {
+            noti_follows_p_charset: follow,
+            ..c
+        })
+        .await;
+        let rx = Receiver::start().await;
+        let mut order = one_trs_order(&rx, "CARD", "CS1", "");
+        order.push(("P_CHARSET", "utf8".into()));
+        let page = open_window(&sb, "/smart/payment/", &order).await;
+        press(&sb, &session_of(&page), "approve", &[("auth", "isp")]).await;
+        sb.deliver_due().await;
+        let body = String::from_utf8(notis(&rx)[0].body.clone()).unwrap();
+        let name = if follow {
+            pct("홍길동".as_bytes())
+        } else {
+            pct(&euc_kr("홍길동"))
+        };
+        assert!(
+            body.contains(&format!("&P_UNAME={name}&")),
+            "follow={follow}: {body}"
+        );
+    }
+}

@@ -33,6 +33,25 @@ pub enum SignError {
 /// Keep it (or its `order_id`, `origin` and `encrypted`) until the result
 /// arrives: the result is checked against it
 /// ([`BillingKeyResult::verify`](super::BillingKeyResult::verify)).
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIBillTst", test_keys::ini_bill_tst(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::billing::BillingKeyRequest;
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::time::Timestamp;
+/// use inipay_core::types::Amount;
+///
+/// let form = BillingKeyRequest::card("SUB-1", Amount::won(9_900))
+///     .goods("월정액").buyer_name("홍길동")
+///     .return_url("https://shop.example.com/bill/return")
+///     .build()?
+///     .sign(&merchant, Timestamp::from_unix_millis(1_704_078_000_000))?;
+/// assert_eq!(form.action, "http://127.0.0.1:8081/inibill/inibill_card.jsp");
+/// assert_eq!(form.charset(), Charset::Utf8);
+/// assert_eq!(form.field("hashdata").map(str::len), Some(64));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct BillingKeyForm {
     /// The MID and mode that made it.

@@ -106,6 +106,24 @@ pub mod limits {
 }
 
 /// A validated inibill request, not yet tied to a merchant and a time.
+///
+/// ```
+/// use inipay_core::billing::{BillingKeyRequest, HashVersion};
+/// use inipay_core::types::Amount;
+///
+/// let req = BillingKeyRequest::card("SUB-1", Amount::won(9_900))
+///     .goods("월정액").buyer_name("홍길동")
+///     .return_url("https://shop.example.com/bill/return")
+///     .build()?;
+/// assert_eq!(req.hash_version(), HashVersion::V1);
+/// let encrypted = BillingKeyRequest::card("SUB-1", Amount::won(9_900))
+///     .goods("월정액").buyer_name("홍길동")
+///     .return_url("https://shop.example.com/bill/return")
+///     .encrypted(true)
+///     .build()?;
+/// assert_eq!(encrypted.hash_version(), HashVersion::V2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct BillingKeyRequest {
     /// Card or phone.

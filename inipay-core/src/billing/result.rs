@@ -36,6 +36,24 @@ use std::fmt;
 pub const CANCEL_MARKER: &str = "[cancel]";
 
 /// A billing-key result.
+///
+/// ```
+/// use inipay_core::billing::BillingKeyResult;
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::outcome::Outcome;
+///
+/// let failed = BillingKeyResult::parse("resultcode=01&resultmsg=실패&orderid=SUB-1".as_bytes(), Charset::Utf8)?;
+/// let BillingKeyResult::Failed(f) = failed else { unreachable!() };
+/// assert_eq!(f.result.code, "01");
+/// assert_ne!(f.result.outcome, Outcome::Success);
+/// let issued = BillingKeyResult::parse(
+///     b"resultcode=00&resultmsg=ok&billkey=734f880246ece4ffdba841c1436399c9968d32cc&orderid=SUB-1",
+///     Charset::Utf8,
+/// )?;
+/// assert!(matches!(issued, BillingKeyResult::Issued(_)));
+/// assert!(!format!("{issued:?}").contains("734f88"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub enum BillingKeyResult {
     /// `resultcode=00` with a billing key (boxed: it is large).

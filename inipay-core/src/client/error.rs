@@ -6,6 +6,15 @@
 /// the request (a timeout after sending): after an approval, such an error
 /// means "maybe charged" and the caller must net-cancel or inquire, never
 /// assume failure.
+///
+/// ```
+/// use inipay_core::client::ClientError;
+///
+/// // Too large a reply may hide an approval: the outcome is unknown.
+/// assert!(ClientError::BodyTooLarge { limit: 1024 }.is_outcome_unknown());
+/// // A bad URL was never sent.
+/// assert!(!ClientError::BadUrl.is_outcome_unknown());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
@@ -32,6 +41,15 @@ pub enum ClientError {
     BodyTooLarge {
         /// The limit in bytes.
         limit: usize,
+    },
+    /// A signed request was handed to the wrong call (a refund request to
+    /// `billing_charge`, say). Nothing was sent.
+    #[error("the {call} call cannot send a {service} request")]
+    WrongRequest {
+        /// The call's name ([`super::Call::name`]).
+        call: &'static str,
+        /// The request's service.
+        service: &'static str,
     },
     /// The gateway answered with a non-2xx status.
     #[error("the gateway answered HTTP {status}")]
@@ -74,6 +92,7 @@ impl ClientError {
             ClientError::Build(_)
             | ClientError::BadUrl
             | ClientError::UrlNotAllowed
+            | ClientError::WrongRequest { .. }
             | ClientError::Connect(_) => false,
         }
     }

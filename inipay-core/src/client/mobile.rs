@@ -4,12 +4,29 @@ use super::{Call, ClientError, GatewayClient, RawReply};
 use crate::mobile::{ApprovalReply, ApprovalRequest, NetCancelReply, NetCancelRequest, ParseError};
 
 /// A gateway reply kept raw (for the journal) beside its parse result.
+///
+/// `E` is the parse error of the protocol family: [`ParseError`] for Mobile
+/// WEB replies, [`crate::iniapi::ReplyError`] for INIAPI replies.
+///
+/// ```
+/// use inipay_core::client::{Exchange, RawReply};
+/// use inipay_core::iniapi::{RefundReply, ReplyError};
+/// use std::time::Duration;
+///
+/// let body = br#"{"resultCode":"00","resultMsg":"ok"}"#.to_vec();
+/// let ex: Exchange<RefundReply, ReplyError> = Exchange {
+///     parsed: RefundReply::parse(&body),
+///     raw: RawReply { status: 200, content_type: None, body, elapsed: Duration::ZERO },
+/// };
+/// assert!(ex.parsed.as_ref().is_ok_and(|r| r.result.is_success()));
+/// assert!(!format!("{ex:?}").contains("resultCode")); // the body is not printed
+/// ```
 #[derive(Debug)]
-pub struct Exchange<T> {
+pub struct Exchange<T, E = ParseError> {
     /// The reply as received.
     pub raw: RawReply,
     /// The typed reply, or why the bytes could not be read.
-    pub parsed: Result<T, ParseError>,
+    pub parsed: Result<T, E>,
 }
 
 impl GatewayClient {

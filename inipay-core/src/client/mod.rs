@@ -23,6 +23,7 @@
 //! ```
 
 mod error;
+mod iniapi;
 mod mobile;
 
 pub use error::ClientError;
@@ -130,6 +131,19 @@ impl std::fmt::Debug for RawReply {
 }
 
 /// The async gateway client. Cheap to clone (shares one connection pool).
+///
+/// ```
+/// use inipay_core::client::{Call, ClientConfig, GatewayClient};
+/// use std::time::Duration;
+///
+/// let client = GatewayClient::new(ClientConfig {
+///     total_timeout: Duration::from_secs(10),
+///     ..ClientConfig::default()
+/// })?;
+/// assert_eq!(client.config().total_timeout, Duration::from_secs(10));
+/// assert!(Call::Inquiry.is_idempotent() && !Call::Approval.is_idempotent());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct GatewayClient {
     http: reqwest::Client,

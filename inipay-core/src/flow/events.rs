@@ -36,6 +36,13 @@ pub enum FlowEvent {
         /// The amount deposited.
         amount: Amount,
     },
+    /// A billing key was issued and stored sealed in the ledger.
+    BillkeyIssued {
+        /// The billing order.
+        order_id: OrderId,
+        /// The issuance TID.
+        tid: Option<Tid>,
+    },
     /// Something needs a person: a mismatch, an unknown order, a failed net
     /// cancel. Nothing was marked paid.
     Alert {
@@ -52,7 +59,8 @@ impl FlowEvent {
         match self {
             FlowEvent::Paid { order_id, .. }
             | FlowEvent::VbankIssued { order_id, .. }
-            | FlowEvent::Deposited { order_id, .. } => Some(order_id),
+            | FlowEvent::Deposited { order_id, .. }
+            | FlowEvent::BillkeyIssued { order_id, .. } => Some(order_id),
             FlowEvent::Alert { order_id, .. } => order_id.as_ref(),
         }
     }

@@ -13,6 +13,8 @@
 //! | auth result on `P_NEXT_URL` | [`Flow::next`] | 2.4, 2.5, 2.8 |
 //! | notification on `P_NOTI_URL` | [`Flow::noti`] | 2.6 |
 //! | 1trs landing on `P_RETURN_URL` | [`Flow::status`] | 2.7 |
+//! | billing-key page | [`Flow::billing_checkout`] | 3.2, 3.3 |
+//! | billing-key result on `returnurl` | [`Flow::billing_return`] | 3.4, 3.5 |
 //!
 //! ```
 //! use inipay_core::client::{ClientConfig, GatewayClient};
@@ -33,12 +35,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod billing;
 mod checkout;
 mod events;
 mod next;
 mod noti;
 mod source;
 
+pub use billing::{BillingCheckout, BillingConfig, BillingOutcome};
 pub use checkout::Checkout;
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
@@ -124,6 +128,7 @@ pub struct Flow {
     ledger: Arc<dyn Ledger>,
     config: FlowConfig,
     events: Arc<dyn EventHandler>,
+    billing: Option<BillingConfig>,
 }
 
 impl fmt::Debug for Flow {
@@ -149,6 +154,7 @@ impl Flow {
             ledger,
             config,
             events: Arc::new(NoEvents),
+            billing: None,
         }
     }
 
@@ -158,6 +164,13 @@ impl Flow {
     #[must_use]
     pub fn with_events(mut self, events: Arc<dyn EventHandler>) -> Flow {
         self.events = events;
+        self
+    }
+
+    /// Enables billing-key issuance with keys sealed by `billing.billkey_key`.
+    #[must_use]
+    pub fn with_billing(mut self, billing: BillingConfig) -> Flow {
+        self.billing = Some(billing);
         self
     }
 

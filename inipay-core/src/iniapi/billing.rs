@@ -54,6 +54,21 @@ impl BillingMethod {
 }
 
 /// A validated billing charge.
+///
+/// ```
+/// use inipay_core::iniapi::{BillingCharge, BillingMethod};
+/// use inipay_core::types::Amount;
+/// use secrecy::SecretString;
+///
+/// let charge = BillingCharge::builder(BillingMethod::Card, "SUB-1-202401", Amount::won(9_900),
+///         SecretString::from("734f880246ece4ffdba841c1436399c9968d32cc".to_owned()))
+///     .site_url("shop.example.com")
+///     .goods_name("월정액").buyer_name("홍길동")
+///     .buyer_email("buyer@example.com").buyer_tel("01012345678")
+///     .build()?;
+/// assert!(!format!("{charge:?}").contains("734f88"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct BillingCharge {
     /// `paymethod`.
@@ -353,13 +368,19 @@ impl BillingChargeBuilder {
         crate::types::Email::new(&buyer_email)
             .map_err(|e| FieldError::new("buyerEmail", e.kind))?;
         let buyer_tel = req("buyerTel", self.buyer_tel)?;
-        if buyer_tel.is_empty()
-            || buyer_tel.len() > 40
-            || !buyer_tel.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-        {
+        if buyer_tel.is_empty() || !buyer_tel.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
             return Err(FieldError::new(
                 "buyerTel",
-                FieldErrorKind::Format("digits and '-', at most 40"),
+                FieldErrorKind::Format("digits and '-'"),
+            ));
+        }
+        if buyer_tel.len() > 40 {
+            return Err(FieldError::new(
+                "buyerTel",
+                FieldErrorKind::TooLong {
+                    limit: 40,
+                    actual: buyer_tel.len(),
+                },
             ));
         }
         let digits = |field: &'static str, v: &Option<SecretString>, lens: &[usize]| match v

@@ -272,6 +272,23 @@ pub(crate) fn secret(name: &'static str, v: &SecretString) -> (&'static str, Val
 /// A signed INIAPI request: where to post it and what to post.
 ///
 /// `Debug` masks billkeys, account numbers and buyer data.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::iniapi::{IniapiConfig, Inquiry, RequestMeta};
+/// use inipay_core::time::Timestamp;
+///
+/// let meta = RequestMeta::new(Timestamp::from_unix_millis(1_704_078_000_000), "192.0.0.1")?;
+/// let req = IniapiConfig::default()
+///     .sign(&Inquiry::by_tid("StdpayCARDINIpayTest20210101111111111111")?, &merchant, &meta)?;
+/// assert_eq!(req.url, "http://127.0.0.1:8081/api/v1/extra");
+/// assert_eq!(req.content_type(), "application/x-www-form-urlencoded; charset=utf-8");
+/// assert_eq!(req.field("type"), Some("Extra"));
+/// assert!(req.hash_data().starts_with("d858b62f")); // PROTOCOL.md 6, V11
+/// assert!(String::from_utf8(req.to_body())?.ends_with(req.hash_data()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct ApiRequest {
     /// The MID and mode that made it.

@@ -156,6 +156,20 @@ fn confirm_price(price: Amount, remaining: Amount) -> Result<Amount, FieldError>
 
 /// A full refund of a card, transfer, phone, gift-card... payment
 /// (`type=Refund` / v2 `refund`).
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::iniapi::{ApiVersion, IniapiConfig, PayMethod, Refund, RequestMeta};
+/// use inipay_core::time::Timestamp;
+///
+/// let refund = Refund::new(PayMethod::Card, "StdpayCARDINIpayTest20210101111111111111", "거래취소요청")?;
+/// let meta = RequestMeta::new(Timestamp::from_unix_millis(1_704_078_000_000), "192.0.0.1")?;
+/// let v2 = IniapiConfig { version: ApiVersion::V2 }.sign(&refund, &merchant, &meta)?;
+/// assert_eq!(v2.url, "http://127.0.0.1:8081/v2/pg/refund");
+/// assert!(v2.hash_data().starts_with("544b407d")); // PROTOCOL.md 6, V13
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {
     /// `paymethod`.
@@ -209,6 +223,19 @@ impl IniapiRequest for Refund {
 
 /// A partial refund (`type=PartialRefund` / v2 `partialRefund`). Each one
 /// creates a new TID; later partial refunds still name the original TID.
+///
+/// ```
+/// use inipay_core::iniapi::{PartialRefund, PayMethod};
+/// use inipay_core::types::Amount;
+///
+/// // 1000 approved, 300 refunded before: refund 500 now, 200 stays approved.
+/// let r = PartialRefund::new(PayMethod::Card, "StdpayCARDINIpayTest20210101111111111111", "부분취소",
+///     Amount::won(500), Amount::won(700))?;
+/// assert_eq!(r.confirm_price(), Amount::won(200));
+/// assert!(PartialRefund::new(PayMethod::Card, "StdpayCARDINIpayTest20210101111111111111", "부분취소",
+///     Amount::won(800), Amount::won(700)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartialRefund {
     /// `paymethod`.
@@ -335,6 +362,25 @@ impl IniapiRequest for PartialRefund {
 
 /// A full refund of a deposited virtual-account payment to the buyer's
 /// account (`paymethod=Vacct`; v2 `/v2/pg/refund/vacct`).
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::iniapi::{BankCode, IniapiConfig, RefundAccount, RequestMeta, VacctRefund};
+/// use inipay_core::time::Timestamp;
+/// use secrecy::SecretString;
+///
+/// let account = RefundAccount::new(BankCode::new("20")?, SecretString::from("123456789".to_owned()), "홍길동")?;
+/// let refund = VacctRefund::new("INIMX_VBNKINIpayTest20160504112903950668", "환불", account)?;
+/// let meta = RequestMeta::new(Timestamp::from_unix_millis(1_704_078_000_000), "192.0.0.1")?;
+/// let req = IniapiConfig::default().sign(&refund, &merchant, &meta)?;
+/// // The account number travels AES-128 encrypted (PROTOCOL.md 6, A1) and is never shown.
+/// let body = String::from_utf8(req.to_body())?;
+/// assert!(body.contains("refundAcctNum=qwMHVJqsmXKoR%2Bd8wQTS4g%3D%3D"));
+/// assert_eq!(req.field("refundAcctNum"), None);
+/// assert!(!format!("{req:?}").contains("qwMHVJ"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct VacctRefund {
     /// `tid`.

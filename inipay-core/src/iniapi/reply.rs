@@ -237,6 +237,17 @@ fn amount(field: &'static str, v: &Option<String>) -> Result<Option<Amount>, Rep
 }
 
 /// The reply to a billing charge (PROTOCOL.md 4.2; v2 assumed identical, 5.2).
+///
+/// ```
+/// use inipay_core::iniapi::BillingReply;
+/// use inipay_core::types::Amount;
+///
+/// let r = BillingReply::parse(br#"{"resultCode":"00","resultMsg":"ok","tid":"INIAPICARDINIBillTst20240101120000123456","price":"1000","prtcCode":"1"}"#)?;
+/// assert!(r.result.is_success());
+/// assert_eq!(r.price, Some(Amount::won(1000)));
+/// assert_eq!(r.partial_cancel_allowed, Some(true));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingReply {
     /// The result.
@@ -284,6 +295,15 @@ impl BillingReply {
 }
 
 /// The reply to a full refund (PROTOCOL.md 4.3; v2 assumed identical, 5.3).
+///
+/// ```
+/// use inipay_core::iniapi::RefundReply;
+///
+/// let again = RefundReply::parse(r#"{"resultCode":"01","resultMsg":"기 취소 거래","detailResultCode":"512626"}"#.as_bytes())?;
+/// assert!(!again.result.is_success());
+/// assert!(again.is_already_cancelled());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundReply {
     /// The result (`detail` holds `detailResultCode`).
@@ -330,6 +350,18 @@ pub struct RemainsMismatch {
 }
 
 /// The reply to a partial refund (PROTOCOL.md 4.4; v2 assumed identical, 5.4).
+///
+/// ```
+/// use inipay_core::iniapi::PartialRefundReply;
+/// use inipay_core::types::Amount;
+///
+/// // Numbers or strings, both read.
+/// let r = PartialRefundReply::parse(br#"{"resultCode":"00","resultMsg":"ok","prtcPrice":500,"prtcRemains":"500","prtcCnt":1}"#)?;
+/// assert_eq!(r.refunded, Some(Amount::won(500)));
+/// assert!(r.check_remaining(Amount::won(500)).is_ok());
+/// assert!(r.check_remaining(Amount::won(400)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartialRefundReply {
     /// The result.
@@ -468,6 +500,16 @@ impl fmt::Debug for VacctInfo {
 }
 
 /// The reply to an inquiry (v1 4.5 and the v2 consumer models of 5.6).
+///
+/// ```
+/// use inipay_core::iniapi::{InquiryReply, TxStatus};
+/// use inipay_core::types::Amount;
+///
+/// let r = InquiryReply::parse(br#"{"resultCode":"00","resultMsg":"ok","tid":"T1","price":1000,"status":"1"}"#)?;
+/// assert_eq!(r.status, Some(TxStatus::Cancelled));
+/// assert_eq!(r.price, Some(Amount::won(1000)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct InquiryReply {
     /// The result of the inquiry itself.

@@ -62,6 +62,21 @@ use std::fmt;
 ///
 /// Only [`ApprovalRequest::new`] makes one, and it refuses URLs outside the
 /// merchant's allow-list.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::mobile::ApprovalRequest;
+/// use inipay_core::types::Tid;
+///
+/// let tid = Tid::new("INIMX_AUTHINIpayTest20241029164022745656")?;
+/// let req = ApprovalRequest::new(&merchant, &tid, "http://127.0.0.1:8081/smart/payReq.ini", Charset::EucKr)?;
+/// assert_eq!(req.body(), b"P_MID=INIpayTest&P_TID=INIMX_AUTHINIpayTest20241029164022745656");
+/// // A P_REQ_URL outside the allow-list is refused.
+/// assert!(ApprovalRequest::new(&merchant, &tid, "https://evil.example/payReq", Charset::EucKr).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalRequest {
     url: String,
@@ -330,6 +345,22 @@ pub enum MethodDetails {
 ///
 /// `Debug` redacts card, phone and account numbers, the buyer's name and the
 /// billing key.
+///
+/// ```
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::mobile::{ApprovalReply, Approved, Expected};
+/// use inipay_core::types::{Amount, Mid, OrderId};
+///
+/// let text = "P_STATUS=00&P_RMESG1=성공적으로 처리 하였습니다.&P_TID=INIMX_CARDINIpayTest20241030120339525932\
+///             &P_TYPE=CARD&P_AUTH_DT=20241030120339&P_MID=INIpayTest&P_OID=ORD1&P_AMT=2000";
+/// let (body, _, _) = encoding_rs::EUC_KR.encode(text);
+/// let reply = ApprovalReply::parse(&body, Charset::EucKr)?;
+/// assert!(reply.is_success());
+/// let expected = Expected::new(Mid::new("INIpayTest")?, OrderId::new("ORD1")?, Amount::won(2000));
+/// let Approved::Paid(paid) = reply.verify(&expected)? else { unreachable!() };
+/// assert_eq!(paid.amount(), Amount::won(2000));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalReply {
     /// `P_STATUS` / `P_RMESG1`: `00` is [`Outcome::Success`]; any other code is

@@ -90,6 +90,20 @@ impl fmt::Display for Idc {
 }
 
 /// A parsed authentication result: success or failure.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::mobile::AuthResult;
+///
+/// let body = b"P_STATUS=00&P_RMESG1=OK&P_TID=INIMX_AUTHINIpayTest20241029164022745656\
+///              &P_REQ_URL=http://127.0.0.1:8081/smart/payReq.ini&P_AMT=1000&P_NOTI=";
+/// let AuthResult::Success(auth) = AuthResult::parse(body, Charset::EucKr)? else { unreachable!() };
+/// auth.check_approval_url(&merchant)?;
+/// assert_eq!(auth.tid.as_str(), "INIMX_AUTHINIpayTest20241029164022745656");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthResult {
     /// `P_STATUS=00`: the buyer authenticated; approval is still to be called.

@@ -51,6 +51,24 @@ use crate::types::{Amount, OrderId, Tid};
 pub const NET_CANCEL_PATH: &str = "/smart/payNetCancel.ini";
 
 /// A net-cancel request: URL and form body. The client POSTs it.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::mobile::NetCancelRequest;
+/// use inipay_core::types::{Amount, OrderId, Tid};
+///
+/// let req = NetCancelRequest::new(
+///     &merchant,
+///     "http://127.0.0.1:8081/smart/payReq.ini",
+///     &Tid::new("INIMX_CARDINIpayTest20241030120339525932")?,
+///     &OrderId::new("ORD1")?,
+///     Amount::won(1000),
+///     None,
+/// )?;
+/// assert!(req.body().starts_with(b"P_TID=INIMX_CARDINIpayTest20241030120339525932&P_MID=INIpayTest&P_AMT=1000"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetCancelRequest {
     url: String,

@@ -174,6 +174,22 @@ impl NotiMessage {
 
 /// A parsed notification. `Debug` redacts the payer's name and account and
 /// card numbers.
+///
+/// ```
+/// use inipay_core::mobile::{NotiOptions, NotiStatus, Notification};
+/// use inipay_core::types::Amount;
+///
+/// // PROTOCOL.md 2.6: a virtual-account deposit, EUC-KR form data.
+/// let body = b"P_TID=INIMX_VBNKINIpayTest20160504112903950668&P_MID=INIpayTest&P_AUTH_DT=20160505093012\
+///              &P_STATUS=02&P_TYPE=VBANK&P_OID=INIpayTest_1462328917187&P_AMT=1000\
+///              &P_UNAME=%C8%AB%B1%E6%B5%BF&P_RMESG1=P_VACCT_NO%3D56211101573948%7CP_EXP_DT%3D20160514235900";
+/// let noti = Notification::parse(body, &NotiOptions::default())?;
+/// assert_eq!(noti.status, NotiStatus::VbankDeposit);
+/// assert!(noti.is_vbank_deposit());
+/// assert_eq!(noti.amount, Amount::won(1000));
+/// assert!(!format!("{noti:?}").contains("56211101573948"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// `P_STATUS`.

@@ -291,6 +291,21 @@ pub enum AmountLimit {
 }
 
 /// A validated Mobile WEB payment request, not yet tied to a merchant.
+///
+/// ```
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::types::{Amount, FieldErrorKind};
+///
+/// let req = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품")
+///     .buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?;
+/// assert_eq!(req.goods.euc_kr_len(), 10); // P_GOODS is counted in EUC-KR bytes
+/// let err = PaymentRequest::builder(Method::Card, "주문1", Amount::won(1000)).build().unwrap_err();
+/// assert_eq!((err.field, err.kind), ("P_OID", FieldErrorKind::NotAscii));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentRequest {
     /// Payment method.
@@ -359,7 +374,10 @@ impl fmt::Debug for PaymentRequest {
 }
 
 /// Builds a [`PaymentRequest`]; every check runs in [`build`](Self::build).
-#[derive(Debug, Clone)]
+///
+/// `Debug` masks the buyer's name, phone and e-mail (not yet validated, so
+/// printed only as masked text).
+#[derive(Clone)]
 #[must_use]
 pub struct PaymentRequestBuilder {
     method: Method,
@@ -387,6 +405,26 @@ pub struct PaymentRequestBuilder {
     amount_limit: AmountLimit,
     routing: Routing,
     today_kst: Option<String>,
+}
+
+impl fmt::Debug for PaymentRequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = |v: &Option<String>, keep: usize| {
+            v.as_deref().map(|s| crate::types::mask_tail(s, keep))
+        };
+        f.debug_struct("PaymentRequestBuilder")
+            .field("method", &self.method)
+            .field("order_id", &self.order_id)
+            .field("amount", &self.amount)
+            .field("goods", &self.goods)
+            .field("buyer_name", &masked(&self.buyer_name, 1))
+            .field("buyer_phone", &self.buyer_phone.as_ref().map(|_| "***"))
+            .field("buyer_email", &self.buyer_email.as_ref().map(|_| "***"))
+            .field("next_url", &self.next_url)
+            .field("noti_url", &self.noti_url)
+            .field("amount_hash", &self.amount_hash)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PaymentRequest {
@@ -855,6 +893,27 @@ pub enum SignError {
 }
 
 /// A signed payment form for one merchant: what the browser posts to INICIS.
+///
+/// ```
+/// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+/// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(), Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+/// use inipay_core::encoding::{Charset, Form};
+/// use inipay_core::mobile::{Method, PaymentRequest};
+/// use inipay_core::time::Timestamp;
+/// use inipay_core::types::Amount;
+///
+/// let form = PaymentRequest::builder(Method::Card, "ORD1", Amount::won(1000))
+///     .goods("테스트상품").buyer_name("홍길동")
+///     .next_url("https://shop.example.com/next")
+///     .build()?
+///     .sign(&merchant, Timestamp::from_unix_millis(1_704_078_000_000))?;
+/// assert_eq!(form.field("P_AMT"), Some("1000"));
+/// assert!(form.field("P_CHKFAKE").is_some()); // amount hash on by default
+/// // What the browser posts (EUC-KR), read back:
+/// let body = form.to_euc_kr_body()?;
+/// assert_eq!(Form::parse(&body, Charset::EucKr)?.get("P_GOODS"), Some("테스트상품"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PaymentForm {
     /// The MID and mode that made it.

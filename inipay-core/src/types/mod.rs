@@ -33,6 +33,15 @@ use std::fmt;
 ///
 /// `field` is the INICIS parameter name (`P_OID`, `P_GOODS`, `price`, ...);
 /// the message never repeats the value itself.
+///
+/// ```
+/// use inipay_core::types::{FieldErrorKind, Text};
+///
+/// let err = Text::<30>::new("P_UNAME", "가".repeat(16)).unwrap_err();
+/// assert_eq!(err.field, "P_UNAME");
+/// assert_eq!(err.kind, FieldErrorKind::TooLong { limit: 30, actual: 32 });
+/// assert_eq!(err.to_string(), "P_UNAME: is 32 bytes, the limit is 30 bytes");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {kind}")]
 #[non_exhaustive]

@@ -365,6 +365,19 @@ pub(crate) async fn approve(
                 charset,
             );
         }
+        let expired = sh.cfg.approval_timeout.is_some_and(|t| {
+            let limit = u64::try_from(t.as_millis()).unwrap_or(u64::MAX);
+            sh.clock.now_millis().saturating_sub(sess.created_ms) > limit
+        });
+        if expired && sess.state == SessionState::Authenticated {
+            if let Some(s) = st.sessions.get_mut(tid) {
+                s.state = SessionState::Failed;
+            }
+            return kv_response(
+                &failure("승인 요청 가능 시간이 지났습니다. (approval window expired)"),
+                charset,
+            );
+        }
         match (&sess.state, &sess.approval_reply) {
             (SessionState::Authenticated, _) => {
                 let out = approve_session(&sh, &mut st, tid);

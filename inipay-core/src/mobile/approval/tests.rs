@@ -146,6 +146,38 @@ fn card_capture_utf8() {
     assert_eq!(a.tid().as_str(), "INIMX_CARDINIpayTest20241030120339525932");
 }
 
+/// The same card capture as INICIS sends it by default, in EUC-KR bytes
+/// (PROTOCOL.md 2.5: EUC-KR unless `P_CHARSET=utf8`): the same typed values.
+#[test]
+fn card_capture_euc_kr() {
+    let text = String::from_utf8(card_body()).unwrap();
+    let body = euc_kr(&text);
+    assert!(body.len() < text.len(), "Korean is 2 bytes in EUC-KR");
+    let r = ApprovalReply::parse(&body, Charset::EucKr).unwrap();
+    assert_eq!(
+        r,
+        ApprovalReply::parse(&card_body(), Charset::Utf8).unwrap()
+    );
+    assert_eq!(r.result.message, "성공적으로 처리 하였습니다.");
+    assert_eq!(r.buyer_name.as_ref().unwrap().expose(), "정상상");
+    assert_eq!(r.auth_no.as_deref(), Some("00694683"));
+    assert_eq!(r.approved_at.as_ref().unwrap().as_str(), "20241030120339");
+    let MethodDetails::Card(c) = &r.details else {
+        panic!("{:?}", r.details)
+    };
+    assert_eq!(c.issuer_name.as_deref(), Some("현대(다이너스)카드"));
+    assert_eq!(c.company_name.as_deref(), Some("현대카드"));
+    assert_eq!(c.applied_price, Some(Amount::won(2000)));
+    assert_eq!(c.partial_cancel, Some(PartialCancel::Allowed));
+    assert_eq!(c.interest, Some(CardInterest::Normal));
+    let Approved::Paid(p) = r.verify(&expected("6e9143d98da24514", 2000)).unwrap() else {
+        panic!("card is paid")
+    };
+    assert_eq!(p.tid().prefix(), Some("INIMX_CARD"));
+    // Read as UTF-8 by mistake, the EUC-KR bytes are a typed error, not a panic.
+    assert!(ApprovalReply::parse(&body, Charset::Utf8).is_err());
+}
+
 #[test]
 fn corp_flag_both_spellings() {
     for key in ["CARD_CorpFlag", "CARD_CorpFlg"] {
