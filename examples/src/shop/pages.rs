@@ -10,7 +10,7 @@ const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font-family:system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Malgun Gothic",sans-serif;background:#f5f6f8;color:#1d2330;line-height:1.5}
 header{background:#fff;border-bottom:1px solid #e3e6eb}
-header .bar{max-width:46rem;margin:0 auto;padding:.9rem 1.2rem;display:flex;align-items:center;justify-content:space-between;gap:1rem}
+header .bar{max-width:46rem;margin:0 auto;padding:.9rem 1.2rem;display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.4rem 1rem}
 header a.brand{font-weight:700;font-size:1.15rem;color:#1d2330;text-decoration:none}
 header a.brand span{color:#e4002b}
 header nav a{color:#4a5568;font-size:.9rem;text-decoration:none;margin-left:1rem}
@@ -46,6 +46,7 @@ tr:last-child th,tr:last-child td{border-bottom:0}
 .bad{background:#fef2f2;border-color:#f5b5b5}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem}
+@media (max-width:560px){header nav a{margin:0 1rem 0 0}h1{font-size:1.25rem}}
 footer{max-width:46rem;margin:1.5rem auto;padding:0 1.2rem;color:#8a94a6;font-size:.8rem}
 "#;
 

@@ -204,6 +204,11 @@ impl Harness {
             .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "no cookies anywhere"
+        );
         let page = r.bytes().await.unwrap();
         let mut form = AutoForm::parse(&page).expect("auto-submitting form");
         // The page is UTF-8; the form says accept-charset="euc-kr", so a
@@ -259,6 +264,10 @@ impl Harness {
         assert!(auth.action.starts_with(&self.url("/inicis/next?oid=")));
         let r = self.submit(auth).await;
         assert_eq!(r.status(), 303);
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "no cookies anywhere"
+        );
         r.headers()["location"].to_str().unwrap().to_owned()
     }
 
