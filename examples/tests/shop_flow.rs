@@ -254,5 +254,24 @@ async fn bad_orders_get_short_pages() {
     assert!(text.contains("P_UNAME") && !text.contains("가가"), "{text}");
     let (status, _) = b.get("/orders/DEMO-0-0000").await;
     assert_eq!(status, 404);
+    // Markup characters in a buyer name are refused (P_UNAME forbids them)...
+    let r = b
+        .post_form(
+            "/orders",
+            format!("product=tea&buyer={}", pct("<i>홍</i>")).into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // ...and what is allowed is escaped on the pages.
+    let r = b
+        .post_form(
+            "/orders",
+            format!("product=tea&buyer={}", pct("O'Hong")).into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let order = r.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = b.get(&order).await;
+    assert!(page.contains("O&#39;Hong") && !page.contains("O'Hong"));
     let _ = std::fs::remove_file(&db);
 }
