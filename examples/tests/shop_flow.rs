@@ -29,6 +29,14 @@ fn temp_db() -> PathBuf {
     ))
 }
 
+fn remove_db(db: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 async fn open(db: PathBuf) -> Browser {
     let RunningShop {
         url,
@@ -182,7 +190,7 @@ async fn card_payment_through_the_shop() {
         file.payment(&id).await.unwrap().unwrap().state,
         PaymentState::Approved
     );
-    let _ = std::fs::remove_file(&db);
+    remove_db(&db);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,7 +224,7 @@ async fn virtual_account_paid_from_the_dashboard() {
     assert!(page.contains("data-state=\"vbank_deposited\""), "{page}");
     assert!(page.contains("입금 확인"));
     assert_eq!(b.state(&order).await, PaymentState::VbankDeposited);
-    let _ = std::fs::remove_file(&db);
+    remove_db(&db);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +242,7 @@ async fn cancel_then_order_again() {
     assert_ne!(again, order);
     b.pay(&again, "BANK", "approve", "&bank_code=04").await;
     assert_eq!(b.state(&again).await, PaymentState::Approved);
-    let _ = std::fs::remove_file(&db);
+    remove_db(&db);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,5 +262,24 @@ async fn bad_orders_get_short_pages() {
     assert!(text.contains("P_UNAME") && !text.contains("가가"), "{text}");
     let (status, _) = b.get("/orders/DEMO-0-0000").await;
     assert_eq!(status, 404);
-    let _ = std::fs::remove_file(&db);
+    // Markup characters in a buyer name are refused (P_UNAME forbids them)...
+    let r = b
+        .post_form(
+            "/orders",
+            format!("product=tea&buyer={}", pct("<i>홍</i>")).into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    // ...and what is allowed is escaped on the pages.
+    let r = b
+        .post_form(
+            "/orders",
+            format!("product=tea&buyer={}", pct("O'Hong")).into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let order = r.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = b.get(&order).await;
+    assert!(page.contains("O&#39;Hong") && !page.contains("O'Hong"));
+    remove_db(&db);
 }

@@ -75,6 +75,21 @@ pub(crate) fn source(req: &HttpRequest, proxy: Option<&ProxyHeader>) -> Option<I
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_headers_never_panic(lines in proptest::collection::vec(".*", 0..4)) {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let _ = xff().last_hop(refs);
+        }
+
+        #[test]
+        fn the_last_hop_wins(first in any::<IpAddr>(), last in any::<IpAddr>()) {
+            let line = format!("{first}, {last}");
+            prop_assert_eq!(xff().last_hop([line.as_str()]), Some(last));
+        }
+    }
 
     fn xff() -> ProxyHeader {
         ProxyHeader::new(HeaderName::from_static("x-forwarded-for"))

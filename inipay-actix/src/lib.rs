@@ -8,6 +8,7 @@
 //! | `POST` or `GET {mount}/next?oid=...` | the auth result (`P_NEXT_URL`) -> [`Flow::next`] -> `303` to the app's result page |
 //! | `POST {mount}/noti` | a notification (`P_NOTI_URL`) -> [`Flow::noti`] -> exactly its status and body (`OK`) |
 //! | `GET {mount}/return?oid=...` | the 1trs landing (`P_RETURN_URL`) -> `303` to the app's result page |
+//! | `POST` or `GET {mount}/billing/return?oid=...` | the billing-key result (`returnurl`) -> [`Flow::billing_return`] -> `303` to the app's result page |
 //!
 //! Bodies are read as raw bytes (INICIS sends EUC-KR or UTF-8; actix's form
 //! extractor would decode them as UTF-8) up to a limit (64 KiB by default).
@@ -188,6 +189,8 @@ impl Inicis {
             .route("/next", web::get().to(routes::next_get))
             .route("/noti", web::post().to(routes::noti))
             .route("/return", web::get().to(routes::return_landing))
+            .route("/billing/return", web::post().to(routes::billing_post))
+            .route("/billing/return", web::get().to(routes::billing_get))
     }
 
     /// Mounts [`Inicis::scope`]: `App::new().configure(|c| inicis.configure(c))`.

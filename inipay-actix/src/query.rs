@@ -17,6 +17,28 @@ pub(crate) fn param(query: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::param;
+    use proptest::prelude::*;
+
+    fn pct(s: &str) -> String {
+        s.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(q in ".*", name in "[a-z]{1,4}") {
+            let _ = param(&q, &name);
+        }
+
+        #[test]
+        fn round_trips_any_text_among_other_fields(
+            v in "\\PC{0,40}",
+            before in "[A-Z_]{1,8}=[^&]{0,10}",
+            after in "[A-Z_]{1,8}=[^&]{0,10}",
+        ) {
+            let q = format!("{before}&oid={}&{after}", pct(&v));
+            prop_assert_eq!(param(&q, "oid"), Some(v));
+        }
+    }
 
     #[test]
     fn finds_the_first_value() {

@@ -4,7 +4,7 @@ use crate::{Shared, client_ip, query};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inipay_core::flow::{FlowError, NextOutcome};
+use inipay_core::flow::{BillingOutcome, FlowError, NextOutcome};
 use inipay_core::ledger::LedgerError;
 use inipay_core::types::OrderId;
 
@@ -83,8 +83,13 @@ async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
     let outcome = state.flow.next(oid.as_deref(), body, now).await;
     match &outcome {
         NextOutcome::Error(e) => tracing::error!(error = %e, "auth result not processed"),
-        o if o.is_paid() => tracing::info!(order_id = ?o.order_id(), "payment result: paid"),
-        o => tracing::info!(outcome = ?o, "payment result"),
+        o if o.is_paid() => {
+            tracing::info!(
+                order_id = o.order_id().map(|id| id.as_str()),
+                "payment result: paid"
+            )
+        }
+        o => tracing::info!(outcome = ?o, "payment result: not paid"),
     }
     let order = outcome
         .order_id()
@@ -118,5 +123,48 @@ pub(crate) async fn return_landing(state: web::Data<Shared>, req: HttpRequest) -
     match query::param(req.query_string(), "oid").and_then(|o| OrderId::new(o).ok()) {
         Some(o) => to_result_page(&state, &o),
         None => text(StatusCode::NOT_FOUND, "unknown order"),
+    }
+}
+
+/// `POST {mount}/billing/return?oid=...`: the billing-key result (`returnurl`).
+pub(crate) async fn billing_post(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    billing(&state, &req, &body).await
+}
+
+/// `GET {mount}/billing/return?oid=...&resultcode=...`.
+pub(crate) async fn billing_get(state: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
+    billing(&state, &req, req.query_string().as_bytes()).await
+}
+
+async fn billing(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
+    let oid = query::param(req.query_string(), "oid");
+    let outcome = state
+        .flow
+        .billing_return(oid.as_deref(), body, (state.clock)())
+        .await;
+    let order = match &outcome {
+        BillingOutcome::Issued { order_id, .. } => {
+            tracing::info!(order_id = order_id.as_str(), "billing key issued");
+            Some(order_id.clone())
+        }
+        BillingOutcome::Error(e) => {
+            tracing::error!(error = %e, "billing result not processed");
+            None
+        }
+        other => {
+            tracing::info!(outcome = ?other, "billing key not issued");
+            None
+        }
+    };
+    match order.or_else(|| oid.and_then(|o| OrderId::new(o).ok())) {
+        Some(o) => to_result_page(state, &o),
+        None => text(
+            StatusCode::BAD_REQUEST,
+            "billing result without an order id",
+        ),
     }
 }

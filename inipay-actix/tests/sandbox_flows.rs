@@ -264,3 +264,64 @@ async fn noti_source_is_the_peer_unless_a_proxy_header_is_trusted() {
     assert_eq!(noti_status(&h, Some("not-an-ip")).await, 403);
     assert_eq!(noti_status(&h, None).await, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billing_key_issued_in_the_sandbox_window_is_stored_sealed() {
+    use inipay_core::billing::BillingKeyRequest;
+    use inipay_core::ledger::{BillkeyKey, Ledger};
+    use inipay_core::time::Timestamp;
+    use inipay_core::types::Amount;
+    use secrecy::ExposeSecret;
+
+    let key = || BillkeyKey::new("k1", &[7u8; 32]).unwrap();
+    let h = start_billing(key()).await;
+    // The app serves the billing page itself (its own route and order).
+    let request = BillingKeyRequest::card("BILL-1", Amount::won(9_900))
+        .goods("월 구독")
+        .buyer_name("홍길동")
+        .return_url("https://replaced.invalid/")
+        .build()
+        .unwrap();
+    let page = h
+        .flow
+        .billing_checkout(request, Timestamp::from_unix_millis(T0))
+        .unwrap();
+    let form = inipay_sandbox::browser::AutoForm::parse(page.html.as_bytes()).unwrap();
+    assert_eq!(form.action, h.sandbox.url("/inibill/inibill_card.jsp"));
+    let window = h.submit(&form).await;
+    assert_eq!(window.status(), 200);
+    let window = window.bytes().await.unwrap();
+    let page_form = inipay_sandbox::browser::AutoForm::parse(&window).unwrap();
+    let session = page_form.fields.get("session").unwrap().to_owned();
+    let r = h
+        .http
+        .post(h.sandbox.url(&page_form.action))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "session={session}&action=approve&card_code=06&card_number=5365101234561234"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let result = inipay_sandbox::browser::AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+    assert!(
+        result
+            .action
+            .starts_with(&h.url("/inicis/billing/return?oid=BILL-1"))
+    );
+    let r = h.submit(&result).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/orders/BILL-1");
+
+    let revealed = h
+        .ledger
+        .reveal_billkey(&key(), &OrderId::new("BILL-1").unwrap())
+        .await
+        .unwrap()
+        .expect("billing key stored");
+    assert!(
+        h.sandbox.has_billkey(revealed.expose_secret()),
+        "the key the sandbox issued, decrypted"
+    );
+}

@@ -262,7 +262,9 @@ async fn place_order(state: web::Data<ShopState>, body: web::Bytes) -> HttpRespo
             .insert_header((header::LOCATION, format!("/orders/{}", order.id)))
             .finish(),
         // Names the field and the limit, never the value.
-        Err(e) => bad(&e.to_string()),
+        Err(e) => bad(&format!(
+            "구매자 이름을 확인해 주세요: 1-30바이트 (한글 15자) (Please check the buyer name: 1 to 30 bytes, 15 Korean letters). {e}"
+        )),
     }
 }
 

@@ -10,7 +10,7 @@ const STYLE: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font-family:system-ui,-apple-system,"Apple SD Gothic Neo","Noto Sans KR","Malgun Gothic",sans-serif;background:#f5f6f8;color:#1d2330;line-height:1.5}
 header{background:#fff;border-bottom:1px solid #e3e6eb}
-header .bar{max-width:46rem;margin:0 auto;padding:.9rem 1.2rem;display:flex;align-items:center;justify-content:space-between;gap:1rem}
+header .bar{max-width:46rem;margin:0 auto;padding:.9rem 1.2rem;display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.4rem 1rem}
 header a.brand{font-weight:700;font-size:1.15rem;color:#1d2330;text-decoration:none}
 header a.brand span{color:#e4002b}
 header nav a{color:#4a5568;font-size:.9rem;text-decoration:none;margin-left:1rem}
@@ -20,7 +20,7 @@ h1 small,h2 small,.en{color:#6b7280;font-weight:400}
 .notice{background:#fff8e1;border:1px solid #f3d98b;border-radius:.5rem;padding:.6rem .9rem;font-size:.9rem;margin-bottom:1.2rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid #e3e6eb;border-radius:.75rem;padding:1rem 1.1rem;display:flex;flex-direction:column}
-.card form{margin-top:auto}
+.card .price{margin-top:auto}
 .card h2{font-size:1.05rem;margin:0 0 .2rem}
 .card p{margin:.2rem 0 .8rem;color:#4a5568;font-size:.88rem}
 .price{font-size:1.2rem;font-weight:700;margin:.3rem 0 .6rem}
@@ -46,6 +46,7 @@ tr:last-child th,tr:last-child td{border-bottom:0}
 .bad{background:#fef2f2;border-color:#f5b5b5}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem}
+@media (max-width:560px){header nav a{margin:0 1rem 0 0}h1{font-size:1.25rem}}
 footer{max-width:46rem;margin:1.5rem auto;padding:0 1.2rem;color:#8a94a6;font-size:.8rem}
 "#;
 

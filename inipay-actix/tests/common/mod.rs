@@ -5,11 +5,12 @@
 use actix_web::{App, HttpServer};
 use inipay_actix::Inicis;
 use inipay_core::client::{ClientConfig, GatewayClient};
-use inipay_core::config::{Endpoints, Merchant, test_keys};
+use inipay_core::config::{Endpoints, Keys, Merchant, test_keys};
 use inipay_core::flow::{
-    BoxFuture, CheckoutSource, Flow, FlowConfig, FlowEvent, HandlerError, OrderLookup,
+    BillingConfig, BoxFuture, CheckoutSource, Flow, FlowConfig, FlowEvent, HandlerError,
+    OrderLookup,
 };
-use inipay_core::ledger::{Ledger, MemoryStore, Payment, PaymentState};
+use inipay_core::ledger::{BillkeyKey, Ledger, MemoryStore, Payment, PaymentState};
 use inipay_core::mobile::{HppMethod, Method, PaymentRequest};
 use inipay_core::order::{CheckoutContext, Order};
 use inipay_core::time::Timestamp;
@@ -69,6 +70,7 @@ impl OrderLookup for Orders {
 
 /// Everything a test needs.
 pub struct Harness {
+    pub flow: Arc<Flow>,
     pub sandbox: Sandbox,
     pub clock: Clock,
     pub shop: String,
@@ -85,18 +87,37 @@ pub async fn start_with(
     config: impl FnOnce(&mut FlowConfig),
     adapt: impl FnOnce(Inicis) -> Inicis,
 ) -> Harness {
+    start_as("INIpayTest", test_keys::inipay_test(), None, config, adapt).await
+}
+
+/// The billing test MID with billing keys sealed under `key`.
+pub async fn start_billing(key: BillkeyKey) -> Harness {
+    let billing = BillingConfig::new(key);
+    start_as(
+        "INIBillTst",
+        test_keys::ini_bill_tst(),
+        Some(billing),
+        |_| {},
+        |i| i,
+    )
+    .await
+}
+
+pub async fn start_as(
+    mid: &str,
+    keys: Keys,
+    billing: Option<BillingConfig>,
+    config: impl FnOnce(&mut FlowConfig),
+    adapt: impl FnOnce(Inicis) -> Inicis,
+) -> Harness {
     let clock = Clock::manual(T0);
     let sandbox = Sandbox::start(SandboxConfig::default().with_clock(clock.clone()))
         .await
         .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let shop = format!("http://{}", listener.local_addr().unwrap());
-    let merchant = Merchant::test(
-        "INIpayTest",
-        test_keys::inipay_test(),
-        Endpoints::sandbox(sandbox.base_url()).unwrap(),
-    )
-    .unwrap();
+    let merchant =
+        Merchant::test(mid, keys, Endpoints::sandbox(sandbox.base_url()).unwrap()).unwrap();
     let ledger = Arc::new(MemoryStore::new());
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = events.clone();
@@ -120,8 +141,13 @@ pub async fn start_with(
         flow_config,
     )
     .with_events(Arc::new(handler));
+    let flow = match billing {
+        Some(b) => flow.with_billing(b),
+        None => flow,
+    };
+    let flow = Arc::new(flow);
     let now = clock.clone();
-    let inicis = Inicis::new(Arc::new(flow), Arc::new(Orders) as Arc<dyn CheckoutSource>)
+    let inicis = Inicis::new(flow.clone(), Arc::new(Orders) as Arc<dyn CheckoutSource>)
         .result_page(|oid| format!("/orders/{oid}"))
         .clock(move || Timestamp::from_unix_millis(now.now_millis()));
     let inicis = adapt(inicis);
@@ -137,6 +163,7 @@ pub async fn start_with(
         .build()
         .unwrap();
     Harness {
+        flow,
         sandbox,
         clock,
         shop,
@@ -177,6 +204,11 @@ impl Harness {
             .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "no cookies anywhere"
+        );
         let page = r.bytes().await.unwrap();
         let mut form = AutoForm::parse(&page).expect("auto-submitting form");
         // The page is UTF-8; the form says accept-charset="euc-kr", so a
@@ -232,6 +264,10 @@ impl Harness {
         assert!(auth.action.starts_with(&self.url("/inicis/next?oid=")));
         let r = self.submit(auth).await;
         assert_eq!(r.status(), 303);
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "no cookies anywhere"
+        );
         r.headers()["location"].to_str().unwrap().to_owned()
     }
 
