@@ -54,7 +54,7 @@ where
 #[tokio::test]
 async fn postgres_store_passes_the_suite() {
     with_postgres("postgres_store_passes_the_suite", |url| async move {
-        let store = postgres_store(&url, 4).await;
+        let store = postgres_store(&url, 4, true).await;
         suite::run(&store).await;
         append_only(store.pool()).await;
         store.close().await;

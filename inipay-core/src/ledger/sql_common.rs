@@ -207,11 +207,14 @@ async fn apply_in(
     id: MessageId,
     intent: &Intent,
     at: Timestamp,
+    fresh: bool,
 ) -> Result<Applied, LedgerError> {
-    if let Some(row) = sqlx::query(SELECT_OUTCOME)
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?
+    // A message appended in this same transaction has no outcome yet.
+    if !fresh
+        && let Some(row) = sqlx::query(SELECT_OUTCOME)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
     {
         return applied_from_text(&row.try_get::<String, _>("outcome")?);
     }
@@ -366,7 +369,7 @@ impl Core {
         let intent: Option<String> = row.try_get("intent")?;
         let intent = intent_from_json(&intent.ok_or(LedgerError::NothingToApply(id))?)?;
         let at = ts(row.try_get("at")?, "at")?;
-        let applied = apply_in(&mut tx, id, &intent, at).await?;
+        let applied = apply_in(&mut tx, id, &intent, at, false).await?;
         tx.commit().await?;
         Ok(applied)
     }
@@ -374,7 +377,7 @@ impl Core {
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
         let mut tx = begin_write(&self.writer).await?;
         let id = insert_message(&mut tx, &message, Some(&intent)).await?;
-        let applied = apply_in(&mut tx, id, &intent, message.at).await?;
+        let applied = apply_in(&mut tx, id, &intent, message.at, true).await?;
         tx.commit().await?;
         Ok(Recorded {
             message: id,

@@ -178,9 +178,12 @@ where
     true
 }
 
-pub async fn postgres_store(url: &str, max_connections: u32) -> PostgresStore {
+/// A PostgreSQL store; `durable: false` turns `synchronous_commit` off
+/// (atomicity and isolation unchanged) to keep big concurrency runs short.
+pub async fn postgres_store(url: &str, max_connections: u32, durable: bool) -> PostgresStore {
     let mut o = PostgresOptions::new(url);
     o.max_connections = max_connections;
+    o.synchronous_commit = durable;
     PostgresStore::connect_with(o).await.unwrap()
 }
 
