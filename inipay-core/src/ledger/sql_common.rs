@@ -16,7 +16,8 @@
 //! 4. rejected: delete the key row again (it never becomes visible), so a
 //!    later valid delivery of the same key still applies; accepted: update the
 //!    payment with a version check;
-//! 5. insert the message's outcome (primary key on the message id).
+//! 5. insert the message's outcome (primary key on the message id; it names
+//!    the states before and after, so the key row needs no update).
 
 use super::{Db, ROW_LOCKS, begin_write};
 use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json};
@@ -61,11 +62,9 @@ const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_i
 const INSERT_OUTCOME: &str = "INSERT INTO ledger_applied (message_id, outcome, at) \
     VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING";
 const INSERT_KEY: &str = "INSERT INTO ledger_transitions \
-    (event_key, order_id, message_id, from_state, to_state, at) VALUES ($1, $2, $3, '', '', $4) \
+    (event_key, order_id, message_id, at) VALUES ($1, $2, $3, $4) \
     ON CONFLICT (event_key) DO NOTHING";
 const DELETE_KEY: &str = "DELETE FROM ledger_transitions WHERE event_key = $1";
-const FINISH_KEY: &str =
-    "UPDATE ledger_transitions SET from_state = $2, to_state = $3 WHERE event_key = $1";
 const TID_TAKEN: &str =
     "SELECT order_id FROM ledger_payments WHERE tid = $1 AND order_id <> $2 LIMIT 1";
 const UPDATE_PAYMENT: &str = "UPDATE ledger_payments SET state = $3, tid = $4, auth_tid = $5, \
@@ -272,12 +271,6 @@ async fn apply_in(
                         order: order.to_string(),
                     });
                 }
-                sqlx::query(FINISH_KEY)
-                    .bind(key.as_str())
-                    .bind(cur.state.as_str())
-                    .bind(next.state.as_str())
-                    .execute(&mut *conn)
-                    .await?;
                 outcome_of(&cur, &next)
             }
             (Decision::Reject(r), _, _) => {

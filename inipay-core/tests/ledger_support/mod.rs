@@ -141,9 +141,13 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some((admin_url, mut conn)) = admin().await else {
-        println!(
-            "SKIPPED {test}: PostgreSQL not reachable on 127.0.0.1:5432 \
-             (set INIPAY_REQUIRE_POSTGRES=1 to make this a failure)"
+        // Written to stderr directly so libtest's capture does not hide it.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: PostgreSQL not reachable ({}); \
+             set INIPAY_REQUIRE_POSTGRES=1 to make this a failure",
+            admin_urls().join(", ")
         );
         return false;
     };
