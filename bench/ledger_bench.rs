@@ -32,6 +32,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// One bare insert, as a boxed future.
+type OpFuture = std::pin::Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+/// The bare-insert operation.
+type BareOp = Arc<dyn Fn() -> OpFuture + Send + Sync>;
 
 const CONCURRENT: usize = 16;
 /// Payments prepared per database (more than any run can use).
@@ -138,11 +142,7 @@ async fn compare<L>(
     name: &'static str,
     plan: &Plan,
     store: L,
-    bare: Arc<
-        dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>
-            + Send
-            + Sync,
-    >,
+    bare: BareOp,
     rows: &mut Vec<Row>,
 ) -> Result<(), BoxError>
 where
@@ -218,7 +218,7 @@ async fn bench_sqlite(plan: &Plan, rows: &mut Vec<Row>) -> Result<(), BoxError> 
                 .execute(&pool)
                 .await?;
             Ok(())
-        }) as std::pin::Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>
+        }) as OpFuture
     });
     compare("sqlite (WAL, FULL)", plan, store.clone(), bare, rows).await?;
     store.close().await;
@@ -279,7 +279,7 @@ async fn bench_postgres(plan: &Plan, rows: &mut Vec<Row>) -> Result<(), BoxError
                     .execute(&pool)
                     .await?;
                 Ok(())
-            }) as std::pin::Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>
+            }) as OpFuture
         });
         compare("postgres (sync commit)", plan, store.clone(), bare, rows).await?;
         store.close().await;

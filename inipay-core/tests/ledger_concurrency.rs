@@ -157,7 +157,7 @@ async fn sqlite_64_tasks_same_1000_notis_transition_once() {
     let store = sqlite_store(&dir, false).await;
     setup(&store).await;
     let shared: Arc<dyn Ledger> = Arc::new(store.clone());
-    let transitions = deliver(&[shared.clone()], TASKS).await;
+    let transitions = deliver(std::slice::from_ref(&shared), TASKS).await;
     check(shared.as_ref(), &transitions, TASKS).await;
     assert_eq!(
         count_sql!(store.pool(), NOTI_ROWS),
@@ -175,7 +175,7 @@ async fn postgres_64_tasks_same_1000_notis_transition_once() {
             let store = postgres_store(&url, 16, false).await;
             setup(&store).await;
             let shared: Arc<dyn Ledger> = Arc::new(store.clone());
-            let transitions = deliver(&[shared.clone()], TASKS).await;
+            let transitions = deliver(std::slice::from_ref(&shared), TASKS).await;
             check(shared.as_ref(), &transitions, TASKS).await;
             assert_eq!(
                 count_sql!(store.pool(), NOTI_ROWS),
