@@ -17,6 +17,9 @@ type Db = sqlx::Postgres;
 /// READ COMMITTED + `SELECT ... FOR UPDATE` on the payment row.
 const ROW_LOCKS: bool = true;
 
+/// Fold steps into data-modifying CTEs (fewer round trips per event).
+const COMBINED_STATEMENTS: bool = true;
+
 async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
     pool.begin().await
 }
