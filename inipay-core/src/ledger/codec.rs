@@ -1,5 +1,8 @@
 //! Stored forms of intents and outcomes (one format for every store).
 
+// The readers are used by the SQL stores only.
+#![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+
 use super::Intent;
 use super::error::LedgerError;
 use super::state::{Applied, Event, PaymentState, Rejection};

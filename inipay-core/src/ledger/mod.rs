@@ -312,7 +312,8 @@ pub trait Ledger: Send + Sync {
 }
 
 /// A message prepared for storage: body without billing keys, derived
-/// columns, intent as JSON.
+/// columns, intent as JSON (read by the SQL stores).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Prepared {
     pub body: Vec<u8>,
     pub masked: Option<String>,
@@ -345,11 +346,13 @@ pub(crate) fn outcome_of(cur: &state::Snapshot, next: &state::Snapshot) -> Appli
 }
 
 /// Stored text of a charset.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn charset_name(c: crate::encoding::Charset) -> &'static str {
     c.p_charset()
 }
 
 /// Reads a stored charset name.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn charset_parse(s: &str) -> Result<crate::encoding::Charset, LedgerError> {
     match s {
         "euc-kr" => Ok(crate::encoding::Charset::EucKr),

@@ -16,12 +16,18 @@
 //! 4. rejected: delete the key row again (it never becomes visible), so a
 //!    later valid delivery of the same key still applies; accepted: update the
 //!    payment with a version check;
-//! 5. insert the message's outcome (primary key on the message id).
+//! 5. insert the message's outcome (primary key on the message id; it names
+//!    the states before and after, so the key row needs no update).
+//!
+//! On PostgreSQL (`COMBINED_STATEMENTS`) steps are folded into
+//! data-modifying CTEs to save round trips: message + key in one statement,
+//! payment update + outcome in another. The steps and their order are the
+//! same.
 
-use super::{Db, ROW_LOCKS, begin_write};
+use super::{COMBINED_STATEMENTS, Db, ROW_LOCKS, begin_write};
 use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json};
 use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
-use crate::ledger::state::{Applied, Decision, EventKey, Rejection, Snapshot, decide};
+use crate::ledger::state::{Applied, Decision, Event, EventKey, Rejection, Snapshot, decide};
 use crate::ledger::{
     BillkeyContext, BillkeyRecord, Created, Intent, LedgerError, NewPayment, Payment, PaymentState,
     Prepared, Reconciliation, Recorded, SealedBillkey, charset_name, charset_parse, outcome_of,
@@ -56,16 +62,30 @@ const SELECT_FAILED_NET_CANCELS: &str = "SELECT order_id, mid, amount, state, ti
 const INSERT_MESSAGE: &str = "INSERT INTO ledger_messages \
     (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+/// PostgreSQL only (data-modifying CTEs): message and event key in one
+/// round trip. `$12` is the event key; the order is `$11`.
+const INSERT_MESSAGE_AND_KEY: &str = "WITH m AS (INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
+    k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1) \
+    SELECT m.id AS id, (SELECT COUNT(*) FROM k) AS inserted FROM m";
+/// PostgreSQL only: the payment update and the message outcome in one
+/// round trip (the outcome is written only if the update matched).
+const UPDATE_PAYMENT_AND_OUTCOME: &str = "WITH u AS (UPDATE ledger_payments SET state = $3, \
+    tid = $4, auth_tid = $5, refunded = $6, net_cancel_failures = $7, updated_at = $8, \
+    version = version + 1 WHERE order_id = $1 AND version = $2 RETURNING 1), \
+    o AS (INSERT INTO ledger_applied (message_id, outcome, at) SELECT $9, $10, $8 FROM u \
+    ON CONFLICT (message_id) DO NOTHING RETURNING 1) \
+    SELECT (SELECT COUNT(*) FROM u) AS updated, (SELECT COUNT(*) FROM o) AS stored";
 const SELECT_MESSAGE_INTENT: &str = "SELECT intent, at FROM ledger_messages WHERE id = $1";
 const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_id = $1";
 const INSERT_OUTCOME: &str = "INSERT INTO ledger_applied (message_id, outcome, at) \
     VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING";
 const INSERT_KEY: &str = "INSERT INTO ledger_transitions \
-    (event_key, order_id, message_id, from_state, to_state, at) VALUES ($1, $2, $3, '', '', $4) \
+    (event_key, order_id, message_id, at) VALUES ($1, $2, $3, $4) \
     ON CONFLICT (event_key) DO NOTHING";
 const DELETE_KEY: &str = "DELETE FROM ledger_transitions WHERE event_key = $1";
-const FINISH_KEY: &str =
-    "UPDATE ledger_transitions SET from_state = $2, to_state = $3 WHERE event_key = $1";
 const TID_TAKEN: &str =
     "SELECT order_id FROM ledger_payments WHERE tid = $1 AND order_id <> $2 LIMIT 1";
 const UPDATE_PAYMENT: &str = "UPDATE ledger_payments SET state = $3, tid = $4, auth_tid = $5, \
@@ -183,6 +203,38 @@ async fn insert_message(
     Ok(MessageId(row.try_get("id")?))
 }
 
+/// Inserts the message and, in the same statement, the event's key
+/// (PostgreSQL; events whose key does not depend on the message id).
+/// Returns the id and whether the key was new.
+async fn insert_message_and_key(
+    conn: &mut Conn,
+    message: &Message,
+    intent: &Intent,
+) -> Result<(MessageId, u64), LedgerError> {
+    let prepared = Prepared::new(message, Some(intent));
+    let key = EventKey::new(&intent.order_id, &intent.event, 0);
+    let row = sqlx::query(INSERT_MESSAGE_AND_KEY)
+        .bind(millis(message.at)?)
+        .bind(message.direction.as_str())
+        .bind(message.kind.as_str())
+        .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
+        .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(charset_name(message.charset))
+        .bind(prepared.body)
+        .bind(prepared.masked)
+        .bind(prepared.result_code)
+        .bind(prepared.intent)
+        .bind(intent.order_id.as_str())
+        .bind(key.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    let inserted: i64 = row.try_get("inserted")?;
+    Ok((
+        MessageId(row.try_get("id")?),
+        u64::try_from(inserted).unwrap_or(0),
+    ))
+}
+
 async fn load_payment(
     conn: &mut Conn,
     order: &OrderId,
@@ -207,24 +259,31 @@ async fn apply_in(
     id: MessageId,
     intent: &Intent,
     at: Timestamp,
+    fresh: bool,
+    key_inserted: Option<u64>,
 ) -> Result<Applied, LedgerError> {
-    if let Some(row) = sqlx::query(SELECT_OUTCOME)
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?
+    // A message appended in this same transaction has no outcome yet.
+    if !fresh
+        && let Some(row) = sqlx::query(SELECT_OUTCOME)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?
     {
         return applied_from_text(&row.try_get::<String, _>("outcome")?);
     }
     let order = &intent.order_id;
     let key = EventKey::new(order, &intent.event, id.0);
-    let inserted = sqlx::query(INSERT_KEY)
-        .bind(key.as_str())
-        .bind(order.as_str())
-        .bind(id.0)
-        .bind(millis(at)?)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let inserted = match key_inserted {
+        Some(n) => n,
+        None => sqlx::query(INSERT_KEY)
+            .bind(key.as_str())
+            .bind(order.as_str())
+            .bind(id.0)
+            .bind(millis(at)?)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    };
     let current = load_payment(conn, order, true).await?;
     let applied = if inserted == 0 {
         match &current {
@@ -252,30 +311,41 @@ async fn apply_in(
         };
         match (decision, cur, current) {
             (Decision::Write(next), Some(cur), Some((_, version))) => {
-                let updated = sqlx::query(UPDATE_PAYMENT)
-                    .bind(order.as_str())
-                    .bind(version)
-                    .bind(next.state.as_str())
-                    .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
-                    .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
-                    .bind(to_i64(next.refunded.get(), "refunded")?)
-                    .bind(i64::from(next.net_cancel_failures))
-                    .bind(millis(at)?)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
-                if updated != 1 {
+                let applied = outcome_of(&cur, &next);
+                let update = sqlx::query(if COMBINED_STATEMENTS {
+                    UPDATE_PAYMENT_AND_OUTCOME
+                } else {
+                    UPDATE_PAYMENT
+                })
+                .bind(order.as_str())
+                .bind(version)
+                .bind(next.state.as_str())
+                .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(to_i64(next.refunded.get(), "refunded")?)
+                .bind(i64::from(next.net_cancel_failures))
+                .bind(millis(at)?);
+                if COMBINED_STATEMENTS {
+                    let row = update
+                        .bind(id.0)
+                        .bind(applied_to_text(&applied))
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let (updated, stored): (i64, i64) =
+                        (row.try_get("updated")?, row.try_get("stored")?);
+                    if updated != 1 || stored != 1 {
+                        return Err(LedgerError::Contention {
+                            order: order.to_string(),
+                        });
+                    }
+                    return Ok(applied);
+                }
+                if update.execute(&mut *conn).await?.rows_affected() != 1 {
                     return Err(LedgerError::Contention {
                         order: order.to_string(),
                     });
                 }
-                sqlx::query(FINISH_KEY)
-                    .bind(key.as_str())
-                    .bind(cur.state.as_str())
-                    .bind(next.state.as_str())
-                    .execute(&mut *conn)
-                    .await?;
-                outcome_of(&cur, &next)
+                applied
             }
             (Decision::Reject(r), _, _) => {
                 sqlx::query(DELETE_KEY)
@@ -366,15 +436,24 @@ impl Core {
         let intent: Option<String> = row.try_get("intent")?;
         let intent = intent_from_json(&intent.ok_or(LedgerError::NothingToApply(id))?)?;
         let at = ts(row.try_get("at")?, "at")?;
-        let applied = apply_in(&mut tx, id, &intent, at).await?;
+        let applied = apply_in(&mut tx, id, &intent, at, false, None).await?;
         tx.commit().await?;
         Ok(applied)
     }
 
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
         let mut tx = begin_write(&self.writer).await?;
-        let id = insert_message(&mut tx, &message, Some(&intent)).await?;
-        let applied = apply_in(&mut tx, id, &intent, message.at).await?;
+        let (id, key_inserted) =
+            if COMBINED_STATEMENTS && !matches!(intent.event, Event::NetCancelFailed { .. }) {
+                let (id, n) = insert_message_and_key(&mut tx, &message, &intent).await?;
+                (id, Some(n))
+            } else {
+                (
+                    insert_message(&mut tx, &message, Some(&intent)).await?,
+                    None,
+                )
+            };
+        let applied = apply_in(&mut tx, id, &intent, message.at, true, key_inserted).await?;
         tx.commit().await?;
         Ok(Recorded {
             message: id,

@@ -18,6 +18,9 @@ type Db = sqlx::Sqlite;
 /// `IMMEDIATE`; no row locks needed.
 const ROW_LOCKS: bool = false;
 
+/// SQLite has no data-modifying CTEs: one statement per step.
+const COMBINED_STATEMENTS: bool = false;
+
 async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }

@@ -49,13 +49,12 @@ CREATE TABLE ledger_applied (
     at         BIGINT NOT NULL
 );
 
--- Applied events under their unique INICIS-derived key.
+-- Applied events under their unique INICIS-derived key (the outcome of the
+-- message that applied it is in ledger_applied).
 CREATE TABLE ledger_transitions (
     event_key  TEXT   PRIMARY KEY NOT NULL,
     order_id   TEXT   NOT NULL,
     message_id BIGINT NOT NULL,
-    from_state TEXT   NOT NULL,
-    to_state   TEXT   NOT NULL,
     at         BIGINT NOT NULL
 );
 CREATE INDEX ledger_transitions_order ON ledger_transitions (order_id);
