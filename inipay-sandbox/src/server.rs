@@ -244,6 +244,11 @@ impl Sandbox {
         *self.shared.lock() = State::default();
     }
 
+    /// Cash receipts issued through INIAPI v2 `/v2/pg/receipt`.
+    pub fn receipts(&self) -> Vec<crate::state::IssuedReceipt> {
+        self.shared.lock().receipts.clone()
+    }
+
     /// Whether a billing key (plain 40-hex form) is known.
     pub fn has_billkey(&self, key: &str) -> bool {
         self.shared.lock().billkeys.contains_key(key)
@@ -292,6 +297,7 @@ fn router(sh: Arc<Shared>) -> Router {
             "/sandbox/api/notifications",
             get(control::api_notifications),
         )
+        .route("/sandbox/api/receipts", get(control::api_receipts))
         .route("/sandbox/api/vbank/deposit", post(control::api_deposit))
         .route(
             "/sandbox/api/faults",

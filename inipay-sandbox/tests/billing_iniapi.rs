@@ -100,6 +100,7 @@ async fn inibill_card_key_then_billing_charge_then_refund() {
             "resultmsg",
             "tid",
             "billkey",
+            "authkey",
             "orderid",
             "mid",
             "merchantreserved",
@@ -126,6 +127,8 @@ async fn inibill_card_key_then_billing_charge_then_refund() {
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     );
     assert!(sb.has_billkey(&key));
+    assert_eq!(f.get("authkey").map(str::len), Some(40));
+    assert!(f.get("data1").is_none(), "data1 only with flg_crypto=Y");
     // The browser body: UTF-8, '=' of merchantreserved percent-encoded.
     assert!(
         String::from_utf8(res.body())
@@ -193,11 +196,56 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
             "0c74f9c01492fc059bc19ab0355e5a1c6534ed5401cd5b7803e6a1ae5205311d",
             &[("flg_crypto", "Y")],
         );
-        let res = inibill(&sb, "/inibill/inibill_card.jsp", &req, "approve", &[]).await;
+        let res = inibill(
+            &sb,
+            "/inibill/inibill_card.jsp",
+            &req,
+            "approve",
+            &[("card_pw2", "34")],
+        )
+        .await;
         let enc = res.fields.get("billkey").unwrap();
         assert_eq!(enc.len(), 64, "Base64 of 48 bytes");
         let plain = wire::aes256_decrypt_b64(LITE.as_bytes(), &iv, enc).unwrap();
         assert!(sb.has_billkey(&plain), "{iv_cfg:?}");
+        // data1: the card password's first two digits, same cipher (seeds/003).
+        let data1 = res.fields.get("data1").unwrap();
+        assert_eq!(data1.len(), 24, "Base64 of one 16-byte block");
+        assert_eq!(
+            wire::aes256_decrypt_b64(LITE.as_bytes(), &iv, data1).unwrap(),
+            "34"
+        );
+        // The browser body URL-encodes the Base64 ('+', '/', '=').
+        let body = String::from_utf8(res.body()).unwrap();
+        assert!(body.contains(&format!("&data1={}", pct(data1.as_bytes()))));
+        // Not two digits: the window refuses.
+        let page = client()
+            .post(sb.url("/inibill/inibill_card.jsp"))
+            .body(utf8_form(&req))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("card_pw2"), "the window asks for it");
+        let r = client()
+            .post(sb.url("/inibill/sandbox/complete"))
+            .body(utf8_form(&[
+                ("session", &session_of(&page)),
+                ("action", "approve"),
+                ("card_pw2", "3x"),
+            ]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            meta(&r, "inicis-error-kind").as_deref(),
+            Some("bad_card_pw")
+        );
         // The hash without price is refused when flg_crypto=Y.
         let bad = card_req(
             "ORDERID1234",
@@ -790,7 +838,7 @@ async fn control_api_faults_lists_and_reset() {
         .text()
         .await
         .unwrap();
-    assert!(dash.contains("샌드박스 대시보드 (sandbox dashboard)"));
+    assert!(dash.contains("샌드박스 대시보드 <small>(sandbox dashboard)</small>"));
 }
 
 #[tokio::test]

@@ -83,7 +83,7 @@ fn common<'a>(sh: &'a Shared, body: &[u8]) -> Result<(Form, &'a MerchantKeys), R
 
 async fn with_faults(sh: &Shared, run: impl FnOnce() -> Reply) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::IniapiV1));
-    faults.delay().await;
+    faults.delay(sh).await;
     if faults.http500 {
         return server::http500();
     }
