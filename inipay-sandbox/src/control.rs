@@ -225,6 +225,16 @@ fn readable_ts(ts: &str) -> String {
     )
 }
 
+/// Korean with English beside it.
+fn status_label(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Approved => "승인 (approved)",
+        TxnStatus::VbankWaiting => "입금대기 (waiting for deposit)",
+        TxnStatus::Cancelled => "취소 (cancelled)",
+        TxnStatus::NetCancelled => "망취소 (net-cancelled)",
+    }
+}
+
 fn empty_row(cols: usize, text: &str) -> String {
     format!("<tr><td colspan=\"{cols}\" class=\"empty\">{text}</td></tr>")
 }
@@ -248,22 +258,24 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
             Some(_) => " · 현금영수증 대기 (cash receipt at deposit)",
             None => "",
         };
+        // Status and the deposit button first: visible without scrolling on
+        // a phone.
         rows.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}{}</td><td class=\"num\">{} / {}</td><td>{:?}</td><td>{}</td><td>{}</td></tr>",
-            esc(&t.tid),
-            esc(&t.mid),
+            "<tr><td>{}{}</td><td class=\"num\">{} / {}</td><td>{}</td><td class=\"wrap\">{}{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            status_label(t.status),
+            action,
+            page::group(t.remaining),
+            page::group(t.amount),
             esc(&t.oid),
             t.method.p_type(),
             cshr,
-            page::group(t.remaining),
-            page::group(t.amount),
-            t.status,
+            esc(&t.tid),
+            esc(&t.mid),
             readable_ts(&t.auth_dt),
-            action
         ));
     }
     if rows.is_empty() {
-        rows = empty_row(8, "아직 거래가 없습니다 (no transactions yet)");
+        rows = empty_row(7, "아직 거래가 없습니다 (no transactions yet)");
     }
     let mut notis = String::new();
     for a in st.noti_attempts.iter().rev().take(200) {
@@ -318,14 +330,15 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
         "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>INICIS sandbox</title>\
          <style>{style}body{{max-width:72rem}}.scroll{{overflow-x:auto}}td,th{{font-size:.85rem;white-space:nowrap}}\
-         td.num{{text-align:right}}td.empty{{color:#777;text-align:center;white-space:normal}}.ok{{color:#080}}\
-         td form{{margin:0}}td button{{font-size:.85rem;padding:.3rem .6rem;border-radius:4px;border:1px solid #e4002b}}\
+         td.num{{text-align:right}}td.empty{{color:#777;text-align:center;white-space:normal}}td.wrap{{white-space:normal;min-width:8rem}}.ok{{color:#080}}\
+         td form{{margin:.3rem 0 0}}td button{{font-size:.85rem;padding:.4rem .7rem;border-radius:4px;border:1px solid #e4002b}}\
+         form .actions{{max-width:24rem}}\
          .approve{{background:#e4002b;color:#fff}}h2{{font-size:1.05rem;margin-top:1.4rem}}\
          .fault label{{display:inline-block;margin:.2rem .6rem .2rem 0}}</style>\
          </head><body><h1>INICIS 샌드박스 대시보드 <small>(sandbox dashboard)</small></h1>\
          <p>기준 URL (base URL): <code>{base}</code><br>시각 (clock, KST): {now} · <a href=\"/sandbox/\">새로고침 (reload)</a></p>\
-         <h2>거래 (Transactions)</h2><div class=\"scroll\"><table><tr><th>TID</th><th>MID</th><th>주문 (order)</th><th>수단 (method)</th>\
-         <th>잔액/금액 (remaining/amount, 원)</th><th>상태 (status)</th><th>승인 시각 (approved at)</th><th></th></tr>{rows}</table></div>\
+         <h2>거래 (Transactions)</h2><div class=\"scroll\"><table><tr><th>상태 (status)</th><th>잔액/금액 (remaining/amount, 원)</th>\
+         <th>주문 (order)</th><th>수단 (method)</th><th>TID</th><th>MID</th><th>승인 시각 (approved at)</th></tr>{rows}</table></div>\
          <h2>노티 시도 (Notification attempts) · 대기 중 (pending jobs): {pending}</h2><div class=\"scroll\"><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
          <th>시각 (at)</th><th>URL</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table></div>{receipts}\
          <h2>주입된 장애 (Injected faults)</h2>{faults}\

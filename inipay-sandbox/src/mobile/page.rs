@@ -9,7 +9,7 @@ use axum::response::Response;
 
 /// The sandbox pages' shared style: readable from a 360-pixel phone up,
 /// large touch targets, the approve button in INICIS red.
-pub(crate) const STYLE: &str = "body{font-family:sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem;color:#222;line-height:1.45}\
+pub(crate) const STYLE: &str = "body{font-family:sans-serif;max-width:34rem;margin:1rem auto;padding:0 1rem;color:#222;line-height:1.45;word-break:keep-all;overflow-wrap:break-word}\
 h1{font-size:1.3rem;border-bottom:3px solid #e4002b;padding-bottom:.4rem}h1 small{font-weight:normal;color:#555}\
 table{border-collapse:collapse;width:100%}td,th{padding:.35rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}\
 fieldset{margin:.8rem 0;border:1px solid #bbb;border-radius:6px}legend{font-weight:bold;padding:0 .3rem}\
