@@ -289,6 +289,7 @@ fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v1/billing", post(iniapi::v1::billing))
         .route("/api/v1/refund", post(iniapi::v1::refund))
         .route("/api/v1/extra", post(iniapi::v1::extra))
+        .route("/api/v1/escrow", post(iniapi::v1::escrow))
         .route("/v2/pg/{*service}", post(iniapi::v2::dispatch))
         .route("/sandbox/", get(control::dashboard))
         .route("/sandbox", get(control::dashboard))

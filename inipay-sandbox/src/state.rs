@@ -401,6 +401,20 @@ pub struct Txn {
     pub cancels: Vec<CancelRecord>,
     /// Cash receipt of a BANK/VBANK payment, when one was asked for.
     pub cash_receipt: Option<CashReceipt>,
+    /// Escrow state of a payment made with `useescrow=Y` (PROTOCOL.md 4.6).
+    pub escrow: Option<Escrow>,
+}
+
+/// Escrow (에스크로) life of a payment (PROTOCOL.md 4.6; the states are (I)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Escrow {
+    /// Paid, waiting for the merchant's delivery registration (`Dlv`).
+    AwaitingDelivery,
+    /// Delivery registered; the buyer may confirm or refuse.
+    Delivered,
+    /// The buyer refused and the merchant confirmed the refusal (`Dncf`):
+    /// the payment is cancelled.
+    RefusalConfirmed,
 }
 
 /// A remembered billing key (PROTOCOL.md 3, 7.2).

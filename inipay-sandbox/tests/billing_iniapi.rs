@@ -917,3 +917,117 @@ async fn paymethod_check_can_be_relaxed() {
         );
     }
 }
+
+const ESCROW_KEY: &str = "yERbIlJ3NhTeObsA";
+
+async fn escrow_call(sb: &Sandbox, fields: &[(&str, &str)]) -> Value {
+    v1(sb, "/api/v1/escrow", fields).await
+}
+
+async fn dlv(sb: &Sandbox, tid: &str, oid: &str, price: &str) -> Value {
+    let hash = sha512(&format!(
+        "{ESCROW_KEY}Dlv{TS}{IP}iniescrow0{oid}{tid}{price}"
+    ));
+    escrow_call(
+        sb,
+        &[
+            ("type", "Dlv"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("oid", oid),
+            ("tid", tid),
+            ("price", price),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+async fn dncf(sb: &Sandbox, tid: &str) -> Value {
+    let hash = sha512(&format!("{ESCROW_KEY}Dncf{TS}{IP}iniescrow0{tid}"));
+    escrow_call(
+        sb,
+        &[
+            ("type", "Dncf"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("originalTid", tid),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+/// A card payment on the escrow test MID through the window.
+async fn escrow_payment(sb: &Sandbox, oid: &str, reserved: &str) -> String {
+    let mut order = card_order("https://shop.example/next", oid, "25000");
+    order[1].1 = "iniescrow0".into();
+    order[7].1 = reserved.into();
+    let page = open_window(sb, "/smart/payment/", &order).await;
+    let r = press(sb, &session_of(&page), "approve", &[]).await;
+    let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+    let reply = decode_reply(
+        &approve(sb, "iniescrow0", auth.fields.get("P_TID").unwrap())
+            .await
+            .1,
+        false,
+    );
+    get(&reply, "P_TID").to_owned()
+}
+
+#[tokio::test]
+async fn v1_escrow_delivery_then_refusal_confirmation() {
+    let (sb, _c) = start().await;
+    let tid = escrow_payment(&sb, "ES1", "useescrow=Y&twotrs_isp=Y").await;
+    assert!(sb.transaction(&tid).unwrap().escrow.is_some());
+    // Refusal before delivery, or a delivery for another amount: refused.
+    assert_eq!(dncf(&sb, &tid).await["resultCode"], "01");
+    assert_eq!(dlv(&sb, &tid, "ES1", "24000").await["resultCode"], "01");
+    let r = dlv(&sb, &tid, "ES1", "25000").await;
+    assert_eq!(r["resultCode"], "00", "{r}");
+    assert_eq!(r["tid"], tid.as_str());
+    assert_eq!(r["dlvDate"], "20240101");
+    assert_eq!(
+        dlv(&sb, &tid, "ES1", "25000").await["resultCode"],
+        "01",
+        "only once"
+    );
+    let r = dncf(&sb, &tid).await;
+    assert_eq!(r["resultCode"], "00", "{r}");
+    let t = sb.transaction(&tid).unwrap();
+    assert_eq!(
+        (format!("{:?}", t.status), t.remaining),
+        ("Cancelled".into(), 0)
+    );
+    assert_eq!(dncf(&sb, &tid).await["detailResultCode"], "512626");
+
+    // Not an escrow payment; a wrong hash (paymethod is not part of it).
+    let plain = escrow_payment(&sb, "ES2", "twotrs_isp=Y").await;
+    assert!(
+        dlv(&sb, &plain, "ES2", "25000").await["resultMsg"]
+            .as_str()
+            .unwrap()
+            .contains("not an escrow payment")
+    );
+    let hash = sha512(&format!(
+        "{ESCROW_KEY}DlvCard{TS}{IP}iniescrow0ES2{plain}25000"
+    ));
+    let r = escrow_call(
+        &sb,
+        &[
+            ("type", "Dlv"),
+            ("paymethod", "Card"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("oid", "ES2"),
+            ("tid", &plain),
+            ("price", "25000"),
+            ("hashData", &hash),
+        ],
+    )
+    .await;
+    assert!(r["resultMsg"].as_str().unwrap().contains("hashData"));
+}

@@ -312,6 +312,7 @@ pub(crate) fn charge(sh: &Shared, st: &mut Mem, r: &ChargeReq<'_>) -> Reply {
         charset: crate::wire::Charset::Utf8,
         cancels: Vec::new(),
         cash_receipt: None,
+        escrow: None,
     });
     let (date, time) = split_ts(&now);
     let mut out = vec![
@@ -425,6 +426,93 @@ pub(crate) fn receipt(
         ("authTime", time),
         ("price", price.to_string()),
         ("issueType", kind),
+    ])
+}
+
+fn escrow_txn<'a>(st: &'a mut Mem, mid: &str, tid: &str) -> Result<&'a mut Txn, Reply> {
+    let t = find(st, mid, tid)?;
+    if t.escrow.is_none() {
+        return Err(Reply::fail(
+            "01",
+            "[에스크로 거래 아님] 에스크로 결제가 아닙니다. (not an escrow payment)",
+        ));
+    }
+    Ok(t)
+}
+
+/// Escrow delivery registration (`Dlv`, PROTOCOL.md 4.6).
+pub(crate) fn escrow_delivery(
+    sh: &Shared,
+    st: &mut Mem,
+    mid: &str,
+    tid: &str,
+    oid: &str,
+    price: &str,
+) -> Reply {
+    let now = sh.clock.kst_timestamp();
+    let t = match escrow_txn(st, mid, tid) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if t.oid != oid || t.amount.to_string() != price {
+        return Reply::fail(
+            "01",
+            "[배송등록 실패] 주문번호 또는 금액 불일치 (oid or price does not match the payment)",
+        );
+    }
+    match (t.status, t.escrow) {
+        (TxnStatus::Approved, Some(crate::state::Escrow::AwaitingDelivery)) => {}
+        (TxnStatus::Approved, _) => {
+            return Reply::fail(
+                "01",
+                "[배송등록 실패] 이미 배송등록된 거래 (delivery already registered)",
+            );
+        }
+        _ => return already_cancelled(),
+    }
+    t.escrow = Some(crate::state::Escrow::Delivered);
+    let (date, time) = split_ts(&now);
+    Reply(vec![
+        ("resultCode", "00".into()),
+        ("resultMsg", "정상처리되었습니다.".into()),
+        ("tid", t.tid.clone()),
+        ("dlvDate", date),
+        ("dlvTime", time),
+    ])
+}
+
+/// Escrow refusal confirmation (`Dncf`, PROTOCOL.md 4.6): cancels the payment.
+pub(crate) fn escrow_refusal(sh: &Shared, st: &mut Mem, mid: &str, tid: &str) -> Reply {
+    let now = sh.clock.kst_timestamp();
+    let t = match escrow_txn(st, mid, tid) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if matches!(t.status, TxnStatus::Cancelled | TxnStatus::NetCancelled) {
+        return already_cancelled();
+    }
+    if t.escrow != Some(crate::state::Escrow::Delivered) {
+        return Reply::fail(
+            "01",
+            "[거절확인 실패] 배송등록 전 거래 (no delivery registered yet)",
+        );
+    }
+    t.escrow = Some(crate::state::Escrow::RefusalConfirmed);
+    t.cancels.push(CancelRecord {
+        tid: t.tid.clone(),
+        price: t.remaining,
+        remains: 0,
+        at: now.clone(),
+    });
+    t.remaining = 0;
+    t.status = TxnStatus::Cancelled;
+    let (date, time) = split_ts(&now);
+    Reply(vec![
+        ("resultCode", "00".into()),
+        ("resultMsg", "정상처리되었습니다.".into()),
+        ("tid", t.tid.clone()),
+        ("cancelDate", date),
+        ("cancelTime", time),
     ])
 }
 

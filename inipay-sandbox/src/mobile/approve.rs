@@ -241,6 +241,9 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
         charset: req.charset,
         cancels: Vec::new(),
         cash_receipt,
+        escrow: req
+            .flag("useescrow")
+            .then_some(crate::state::Escrow::AwaitingDelivery),
     };
     st.insert_txn(txn);
     if let Some(s) = st.sessions.get_mut(auth_tid) {
