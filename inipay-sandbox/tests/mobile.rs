@@ -144,6 +144,24 @@ async fn utf8_results_when_p_charset_utf8() {
             .unwrap()
             .starts_with("P_STATUS=00&P_RMESG1=성공적으로 처리 하였습니다.&P_TID=INIMX_CARD")
     );
+    // The net-cancel reply follows the same charset.
+    let r = client()
+        .post(sb.url("/smart/payNetCancel.ini"))
+        .body(utf8_form(&[
+            ("P_TID", get(&f, "P_TID")),
+            ("P_MID", "INIpayTest"),
+            ("P_AMT", "2000"),
+            ("P_OID", "U1"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/plain; charset=UTF-8");
+    assert!(
+        String::from_utf8(r.bytes().await.unwrap().to_vec())
+            .unwrap()
+            .starts_with("P_STATUS=00&P_RMESG1=정상처리되었습니다.")
+    );
 }
 
 #[tokio::test]
@@ -694,4 +712,123 @@ async fn ios_app_bank_transfer_returns_to_the_app_scheme() {
         meta(&page, "inicis-error-kind").as_deref(),
         Some("bad_app_scheme")
     );
+}
+
+#[tokio::test]
+async fn every_legacy_path_opens_its_method_and_approves_with_its_tid_prefix() {
+    let (sb, _c) = start().await;
+    let rx = Receiver::start().await;
+    for (path, label, p_type, prefix) in [
+        (
+            "/smart/wcard/",
+            "신용카드 (Credit card)",
+            "CARD",
+            "INIMX_CARD",
+        ),
+        (
+            "/smart/bank/",
+            "실시간 계좌이체 (Bank transfer)",
+            "BANK",
+            "INIMX_DBNK",
+        ),
+        (
+            "/smart/vbank/",
+            "가상계좌 (Virtual account)",
+            "VBANK",
+            "INIMX_VBNK",
+        ),
+        (
+            "/smart/mobile/",
+            "휴대폰 결제 (Phone bill)",
+            "MOBILE",
+            "INIMX_HPP_",
+        ),
+        (
+            "/smart/culture/",
+            "문화상품권 (Culture gift card)",
+            "CULTURE",
+            "INIMX_CULT",
+        ),
+        (
+            "/smart/hpmn/",
+            "해피머니 (Happy Money gift card)",
+            "HPMN",
+            "INIMX_HPMN",
+        ),
+        (
+            "/smart/dgcl/",
+            "스마트문화상품권 (Smart culture gift card)",
+            "DGCL",
+            "INIMX_DGCL",
+        ),
+    ] {
+        // No P_INI_PAYMENT: the path decides the method.
+        let order: Vec<(&'static str, String)> = vec![
+            ("P_MID", "INIpayTest".into()),
+            ("P_OID", format!("L{p_type}")),
+            ("P_AMT", "1000".into()),
+            ("P_GOODS", "테스트상품".into()),
+            ("P_UNAME", "홍길동".into()),
+            ("P_NEXT_URL", "https://shop.example/next".into()),
+            ("P_NOTI_URL", rx.url("/noti")),
+            ("P_HPP_METHOD", "2".into()),
+            ("P_RESERVED", "twotrs_bank=Y".into()),
+        ];
+        let page = open_window(&sb, path, &order).await;
+        assert!(page.contains(label), "{path}");
+        let r = press(&sb, &session_of(&page), "approve", &[]).await;
+        let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+        let reply = decode_reply(
+            &approve(&sb, "INIpayTest", auth.fields.get("P_TID").unwrap())
+                .await
+                .1,
+            false,
+        );
+        assert_eq!(get(&reply, "P_STATUS"), "00", "{path}");
+        assert_eq!(get(&reply, "P_TYPE"), p_type, "{path}");
+        assert!(get(&reply, "P_TID").starts_with(prefix), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn fixed_port_and_a_merchant_from_config() {
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut shop = inipay_sandbox::MerchantKeys::new("MyShop0001");
+    shop.mobile_hash_key = Some("00112233445566778899AABBCCDDEEFF".into());
+    let sb = inipay_sandbox::Sandbox::start(
+        inipay_sandbox::SandboxConfig::default()
+            .with_port(port)
+            .with_merchant(shop),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
+    let mut order = card_order("https://shop.example/next", "MS1", "1000");
+    order[1].1 = "MyShop0001".into();
+    order[7].1 = "amt_hash=Y".into();
+    order.push(("P_TIMESTAMP", "1704078000000".into()));
+    order.push((
+        "P_CHKFAKE",
+        inipay_sandbox::wire::chkfake(
+            "1000",
+            "MS1",
+            "1704078000000",
+            "00112233445566778899AABBCCDDEEFF",
+        ),
+    ));
+    let page = open_window(&sb, "/smart/payment/", &order).await;
+    assert!(page.contains("MyShop0001") && page.contains("name=\"session\""));
+    // The published test MIDs stay known; an unconfigured one is refused.
+    order[1].1 = "NotMine001".into();
+    let page = open_window(&sb, "/smart/payment/", &order).await;
+    assert_eq!(
+        meta(&page, "inicis-error-kind").as_deref(),
+        Some("unknown_mid")
+    );
+    sb.shutdown().await;
 }
