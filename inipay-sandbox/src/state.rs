@@ -671,6 +671,18 @@ impl fmt::Debug for NotiJob {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn cash_receipt_parts_always_add_up(amount in 0u64..=u64::MAX / 16, tax in proptest::option::of(0u64..=u64::MAX / 16), taxfree in 0u64..=u64::MAX / 16) {
+            let (supply, vat) = CashReceipt::split(amount, tax, taxfree);
+            proptest::prop_assert_eq!(supply + vat, amount);
+            if tax.is_none() {
+                // VAT is at most a tenth of the taxable part, rounded.
+                proptest::prop_assert!(vat <= amount.saturating_sub(taxfree) / 10 + 1);
+            }
+        }
+    }
+
     #[test]
     fn debug_hides_personal_data_and_billkeys() {
         let b = Billkey {
