@@ -126,7 +126,7 @@ fn parse_any(body: &[u8]) -> Option<Form> {
 
 async fn open(sh: &Arc<Shared>, kind: BillKind, body: &[u8]) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::BillingWindow));
-    faults.delay().await;
+    faults.delay(sh).await;
     if faults.http500 {
         return server::http500();
     }
@@ -160,38 +160,59 @@ async fn open(sh: &Arc<Shared>, kind: BillKind, body: &[u8]) -> Response {
     }
     let (oid_n, _, goods_n, buyer_n) = names(kind);
     let sid = format!("BILL{}", sh.digits(16));
+    let crypto = kind != BillKind::Inilitepay && form.str("flg_crypto") == "Y";
+    let options = |table: &[(&str, &str)]| -> String {
+        table
+            .iter()
+            .map(|(c, n)| format!("<option value=\"{c}\">{n} ({c})</option>"))
+            .collect()
+    };
     let choices = if kind == BillKind::InibillHpp {
         format!(
-            "<fieldset><legend>휴대폰 (Phone)</legend><select name=\"carrier\">{}</select><br>\
-             <label>휴대폰 번호 (Phone number) <input name=\"phone\" value=\"01012345678\"></label></fieldset>",
-            CARRIERS
-                .iter()
-                .map(|(c, n)| format!("<option value=\"{c}\">{n}</option>"))
-                .collect::<String>()
+            "<fieldset><legend>휴대폰 (Phone)</legend><select name=\"carrier\">{}</select>\
+             <label>휴대폰 번호 (Phone number)<br><input name=\"phone\" value=\"01012345678\" inputmode=\"tel\"></label></fieldset>",
+            options(CARRIERS)
         )
     } else {
+        // data1 (card password, first two digits) is returned only with
+        // flg_crypto=Y (PROTOCOL.md 3.4, 3.5; seeds/003).
+        let pw = if crypto {
+            "<label>카드 비밀번호 앞 2자리 (first 2 digits of the card password)<br>\
+             <input name=\"card_pw2\" value=\"12\" inputmode=\"numeric\" maxlength=\"2\" size=\"3\"></label>"
+        } else {
+            ""
+        };
         format!(
-            "<fieldset><legend>카드 (Card)</legend><select name=\"card_code\">{}</select><br>\
-             <label>카드번호 (Card number) <input name=\"card_number\" value=\"4111111111111111\"></label></fieldset>",
-            CARDS
-                .iter()
-                .map(|(c, n)| format!("<option value=\"{c}\">{n}</option>"))
-                .collect::<String>()
+            "<fieldset><legend>카드 (Card)</legend><select name=\"card_code\">{}</select>\
+             <label>카드번호 (Card number)<br><input name=\"card_number\" value=\"4111111111111111\" inputmode=\"numeric\" size=\"19\"></label>{pw}</fieldset>",
+            options(CARDS)
         )
     };
+    let price = form.str("price");
+    let price = match price.parse::<u64>() {
+        Ok(p) => format!("{}원 (KRW)", page::group(p)),
+        Err(_) => "-".to_owned(),
+    };
     let html = format!(
-        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>빌링키 발급 (billing key)</title></head><body>\
+        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>빌링키 발급 (billing key)</title><style>{style}</style></head><body>\
          <h1>KG이니시스 샌드박스 빌링키 발급 <small>(INICIS sandbox billing key)</small></h1>\
-         <p>상점 (Merchant) {mid} · 주문번호 (Order) {oid} · 상품 (Goods) {goods} · 구매자 (Buyer) {buyer} · 금액 (Amount) {price}원</p>\
+         <table><tr><th>상점 (Merchant)</th><td>{mid}</td></tr>\
+         <tr><th>주문번호 (Order)</th><td>{oid}</td></tr>\
+         <tr><th>상품 (Goods)</th><td>{goods}</td></tr>\
+         <tr><th>구매자 (Buyer)</th><td>{buyer}</td></tr>\
+         <tr><th>금액 (Amount)</th><td class=\"amount\"><b>{price}</b></td></tr></table>\
          <form method=\"post\" action=\"/inibill/sandbox/complete\" accept-charset=\"utf-8\">\
-         <input type=\"hidden\" name=\"session\" value=\"{sid}\">{choices}\
-         <button name=\"action\" value=\"approve\">발급 (Issue)</button>\
-         <button name=\"action\" value=\"cancel\">취소 (Cancel)</button></form></body></html>",
+         <input type=\"hidden\" name=\"session\" value=\"{sid}\">{choices}<div class=\"actions\">\
+         <button class=\"approve\" name=\"action\" value=\"approve\">발급 (Issue)</button>\
+         <button name=\"action\" value=\"cancel\">취소 (Cancel)</button></div></form>\
+         <p class=\"note\">이 화면은 로컬 시뮬레이터입니다. (This is a local simulator; no card is registered.)</p></body></html>",
+        style = page::STYLE,
         mid = esc(form.str("mid")),
         oid = esc(form.str(oid_n)),
         goods = esc(form.str(goods_n)),
         buyer = esc(form.str(buyer_n)),
-        price = esc(form.str("price")),
     );
     sh.lock()
         .bill_sessions
@@ -276,27 +297,47 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
     };
     let price: u64 = f.str("price").parse().unwrap_or(0);
     let crypto = sess.kind != BillKind::Inilitepay && f.str("flg_crypto") == "Y";
+    let lite = sh
+        .merchant(&mid)
+        .and_then(|m| m.inilite_key.clone())
+        .unwrap_or_default();
+    let iv: Vec<u8> = match sh.cfg.billkey_iv {
+        BillkeyIv::Zero => vec![0u8; 16],
+        BillkeyIv::KeyPrefix => lite.as_bytes().iter().take(16).copied().collect(),
+    };
+    // PROTOCOL.md 3.5: AES-256-CBC with the INILite key, Base64 (the browser
+    // form encoding then URL-encodes it).
+    let encrypt = |plain: &str| wire::aes256_encrypt_b64(lite.as_bytes(), &iv, plain.as_bytes());
+    let bad_key = || {
+        page::error_page(
+            None,
+            "bad_key",
+            "INILite 키가 AES-256 키가 아닙니다 (INILite key is not 32 bytes)",
+        )
+    };
     let billkey_out = if crypto {
-        let lite = sh
-            .merchant(&mid)
-            .and_then(|m| m.inilite_key.clone())
-            .unwrap_or_default();
-        let iv: Vec<u8> = match sh.cfg.billkey_iv {
-            BillkeyIv::Zero => vec![0u8; 16],
-            BillkeyIv::KeyPrefix => lite.as_bytes().iter().take(16).copied().collect(),
-        };
-        match wire::aes256_encrypt_b64(lite.as_bytes(), &iv, key.as_bytes()) {
+        match encrypt(&key) {
             Ok(c) => c,
-            Err(_) => {
-                return page::error_page(
-                    None,
-                    "bad_key",
-                    "INILite 키가 AES-256 키가 아닙니다 (INILite key is not 32 bytes)",
-                );
-            }
+            Err(_) => return bad_key(),
         }
     } else {
         key.clone()
+    };
+    let data1 = if crypto && !hpp {
+        let pw = input.str("card_pw2");
+        if pw.len() != 2 || !pw.bytes().all(|b| b.is_ascii_digit()) {
+            return page::error_page(
+                None,
+                "bad_card_pw",
+                "카드 비밀번호 앞 2자리를 숫자로 입력하세요 (enter the first 2 digits of the card password)",
+            );
+        }
+        match encrypt(pw) {
+            Ok(c) => Some(c),
+            Err(_) => return bad_key(),
+        }
+    } else {
+        None
     };
     let now = sh.clock.kst_timestamp();
     let prefix = if hpp { "INIBILLHPP" } else { "INIBILLCRD" };
@@ -307,6 +348,7 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
     ));
     out.push(("tid", sh.tid(prefix, &mid)));
     out.push(("billkey", billkey_out));
+    out.push(("authkey", sh.tid("INIBILLAUT", &mid)));
     echo(&mut out);
     out.push(("pgauthdate", now[..8].to_owned()));
     out.push(("pgauthtime", now[8..].to_owned()));
@@ -318,6 +360,9 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
         out.push(("cardno", masked.clone()));
         out.push(("cardkind", "0".into()));
         out.push(("CheckFlag", "0".into()));
+        if let Some(d) = data1 {
+            out.push(("data1", d));
+        }
     }
     sh.lock().billkeys.insert(
         key.clone(),

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 /// A clock in milliseconds since the Unix epoch.
 #[derive(Clone, Debug)]
@@ -26,6 +26,8 @@ struct Inner {
     /// `None` = system time; `Some` = manual millis.
     manual: Option<AtomicU64>,
     changed: Notify,
+    /// Bumped on every manual move; any number of waiters (delay faults).
+    ticks: watch::Sender<u64>,
 }
 
 impl Clock {
@@ -35,6 +37,7 @@ impl Clock {
             inner: Arc::new(Inner {
                 manual: None,
                 changed: Notify::new(),
+                ticks: watch::Sender::new(0),
             }),
         }
     }
@@ -46,6 +49,7 @@ impl Clock {
             inner: Arc::new(Inner {
                 manual: Some(AtomicU64::new(start_millis)),
                 changed: Notify::new(),
+                ticks: watch::Sender::new(0),
             }),
         }
     }
@@ -73,6 +77,7 @@ impl Clock {
             let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
             m.fetch_add(ms, Ordering::SeqCst);
             self.inner.changed.notify_one();
+            self.inner.ticks.send_modify(|t| *t = t.wrapping_add(1));
         }
     }
 
@@ -81,12 +86,32 @@ impl Clock {
         if let Some(m) = &self.inner.manual {
             m.store(millis, Ordering::SeqCst);
             self.inner.changed.notify_one();
+            self.inner.ticks.send_modify(|t| *t = t.wrapping_add(1));
         }
     }
 
     /// Resolves when a manual clock is moved.
     pub(crate) async fn changed(&self) {
         self.inner.changed.notified().await;
+    }
+
+    /// Waits `by` on this clock: a manual clock resolves only once it has
+    /// been moved at least `by` forward (so a test decides when a delayed
+    /// reply comes, without sleeping); the system clock sleeps for real, at
+    /// most `real_cap`.
+    pub async fn wait(&self, by: Duration, real_cap: Duration) {
+        if self.inner.manual.is_none() {
+            tokio::time::sleep(by.min(real_cap)).await;
+            return;
+        }
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let until = self.now_millis().saturating_add(ms);
+        let mut rx = self.inner.ticks.subscribe();
+        while self.now_millis() < until {
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Korean time `YYYYMMDDhhmmss` (PROTOCOL.md 7.2: KST for every such value).
@@ -147,5 +172,24 @@ mod tests {
         c.set_millis(1);
         assert_eq!(c.now_millis(), 1);
         assert!(Clock::system().now_millis() > 1_700_000_000_000);
+    }
+
+    #[tokio::test]
+    async fn manual_wait_resolves_only_when_the_clock_has_moved_far_enough() {
+        let c = Clock::manual(0);
+        let w = tokio::spawn({
+            let c = c.clone();
+            async move { c.wait(Duration::from_secs(600), Duration::ZERO).await }
+        });
+        tokio::task::yield_now().await;
+        c.advance(Duration::from_secs(599));
+        tokio::task::yield_now().await;
+        assert!(!w.is_finished());
+        c.advance(Duration::from_secs(1));
+        w.await.unwrap();
+        // The system clock sleeps for real, but never longer than the cap.
+        Clock::system()
+            .wait(Duration::from_secs(3600), Duration::from_millis(1))
+            .await;
     }
 }

@@ -174,6 +174,10 @@ pub struct SandboxConfig {
     /// `P_STATUS=01` (open question 6: INICIS's limit is unknown). Default
     /// `None`: no limit.
     pub approval_timeout: Option<Duration>,
+    /// Longest real wait of a `Delay` fault on the system clock (default
+    /// 30 s). With a manual clock a delayed reply comes when the test moves
+    /// the clock past the delay, never by sleeping.
+    pub fault_delay_cap: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -196,6 +200,7 @@ impl Default for SandboxConfig {
             vbank_noti_short_auth_dt: false,
             check_confirm_price: true,
             approval_timeout: None,
+            fault_delay_cap: Duration::from_secs(30),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `GET /sandbox/api/transactions` | | every transaction |
 //! | `GET /sandbox/api/notifications` | | `{"jobs": [...], "attempts": [...]}` |
+//! | `GET /sandbox/api/receipts` | | cash receipts issued via `/v2/pg/receipt` |
 //! | `POST /sandbox/api/vbank/deposit` | `{"tid": "INIMX_VBNK..."}` | deposit + `02` noti |
 //! | `GET/POST /sandbox/api/faults` | `{"endpoint": "approval", "fault": {"kind": "http500"}, "count": 1}` | list / inject |
 //! | `POST /sandbox/api/deliver` | | deliver notis due now |
@@ -14,6 +15,7 @@
 //! | `POST /sandbox/api/reset` | | forget everything |
 
 use crate::faults::{Endpoint, Fault};
+use crate::mobile::page;
 use crate::noti;
 use crate::server::{self, ControlError, Shared};
 use crate::state::{State as Mem, TxnStatus};
@@ -37,6 +39,10 @@ pub(crate) fn deposit_vbank(sh: &Shared, tid: &str) -> Result<(), ControlError> 
         t.status = TxnStatus::Approved;
         if let Some(v) = t.vbank.as_mut() {
             v.deposited = true;
+        }
+        if let Some(c) = t.cash_receipt.as_mut() {
+            c.issued_at = sh.clock.kst_timestamp();
+            c.auth_no = sh.digits(9);
         }
         let (url, cs) = (t.noti_url.clone(), t.charset);
         let fields = noti::vbank_fields(sh, &st, tid, "02");
@@ -72,6 +78,10 @@ pub(crate) async fn api_transactions(State(sh): State<Arc<Shared>>) -> Response 
 pub(crate) async fn api_notifications(State(sh): State<Arc<Shared>>) -> Response {
     let st = sh.lock();
     json_value(&serde_json::json!({ "jobs": st.noti_jobs, "attempts": st.noti_attempts }))
+}
+
+pub(crate) async fn api_receipts(State(sh): State<Arc<Shared>>) -> Response {
+    json_value(&sh.lock().receipts)
 }
 
 #[derive(Deserialize)]
@@ -199,6 +209,36 @@ pub(crate) async fn form_reset(State(sh): State<Arc<Shared>>) -> Response {
     see_dashboard()
 }
 
+/// `20240101120000` -> `2024-01-01 12:00:00`.
+fn readable_ts(ts: &str) -> String {
+    if ts.len() != 14 || !ts.is_ascii() {
+        return ts.to_owned();
+    }
+    format!(
+        "{}-{}-{} {}:{}:{}",
+        &ts[..4],
+        &ts[4..6],
+        &ts[6..8],
+        &ts[8..10],
+        &ts[10..12],
+        &ts[12..]
+    )
+}
+
+/// Korean with English beside it.
+fn status_label(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Approved => "승인 (approved)",
+        TxnStatus::VbankWaiting => "입금대기 (waiting for deposit)",
+        TxnStatus::Cancelled => "취소 (cancelled)",
+        TxnStatus::NetCancelled => "망취소 (net-cancelled)",
+    }
+}
+
+fn empty_row(cols: usize, text: &str) -> String {
+    format!("<tr><td colspan=\"{cols}\" class=\"empty\">{text}</td></tr>")
+}
+
 /// `GET /sandbox/`.
 pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
     let st = sh.lock();
@@ -207,62 +247,113 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
         let action = if t.status == TxnStatus::VbankWaiting {
             format!(
                 "<form method=\"post\" action=\"/sandbox/deposit\"><input type=\"hidden\" name=\"tid\" value=\"{}\">\
-                 <button>입금통보 (deposit)</button></form>",
+                 <button class=\"approve\">입금통보 (deposit)</button></form>",
                 esc(&t.tid)
             )
         } else {
             String::new()
         };
+        let cshr = match &t.cash_receipt {
+            Some(c) if c.issued() => " · 현금영수증 (cash receipt)",
+            Some(_) => " · 현금영수증 대기 (cash receipt at deposit)",
+            None => "",
+        };
+        // Status and the deposit button first: visible without scrolling on
+        // a phone.
         rows.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td></tr>",
-            esc(&t.tid),
-            esc(&t.mid),
+            "<tr><td>{}{}</td><td class=\"num\">{} / {}</td><td>{}</td><td class=\"wrap\">{}{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            status_label(t.status),
+            action,
+            page::group(t.remaining),
+            page::group(t.amount),
             esc(&t.oid),
             t.method.p_type(),
-            format_args!("{} / {}", t.remaining, t.amount),
-            t.status,
-            action
+            cshr,
+            esc(&t.tid),
+            esc(&t.mid),
+            readable_ts(&t.auth_dt),
         ));
+    }
+    if rows.is_empty() {
+        rows = empty_row(7, "아직 거래가 없습니다 (no transactions yet)");
     }
     let mut notis = String::new();
     for a in st.noti_attempts.iter().rev().take(200) {
         notis.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             a.job,
             esc(&a.tid),
             esc(&a.status),
             a.attempt,
-            crate::clock::kst_timestamp(a.at_ms),
+            readable_ts(&crate::clock::kst_timestamp(a.at_ms)),
+            esc(&a.url),
             a.http_status.map(|s| s.to_string()).unwrap_or_else(|| a.error.clone().unwrap_or_default()),
-            if a.delivered { "OK" } else { "retry" }
+            if a.delivered { "<b class=\"ok\">OK</b>" } else { "재시도 (retry)" }
         ));
     }
+    if notis.is_empty() {
+        notis = empty_row(8, "아직 노티가 없습니다 (no notifications yet)");
+    }
+    let pending = st.noti_jobs.iter().filter(|j| !j.done).count();
+    let mut receipts = String::new();
+    for r in st.receipts.iter().rev() {
+        receipts.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&r.tid),
+            esc(&r.mid),
+            page::group(r.receipt.amount),
+            if r.receipt.kind == "1" { "지출증빙 (expense proof)" } else { "소득공제 (income deduction)" },
+            esc(&r.receipt.auth_no),
+        ));
+    }
+    let receipts = if receipts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>현금영수증 (Cash receipts, /v2/pg/receipt)</h2><div class=\"scroll\"><table><tr><th>TID</th><th>MID</th>\
+             <th>금액 (amount)</th><th>용도 (type)</th><th>승인번호 (approval no.)</th></tr>{receipts}</table></div>"
+        )
+    };
     let faults: String = st
         .faults
         .list()
         .iter()
         .map(|(e, f, n)| format!("<li>{e:?}: {f:?} × {n}</li>"))
         .collect();
+    let faults = if faults.is_empty() {
+        "<p class=\"note\">없음 (none)</p>".to_owned()
+    } else {
+        format!("<ul>{faults}</ul>")
+    };
     drop(st);
     server::html(format!(
-        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>INICIS sandbox</title>\
-         <style>body{{font-family:sans-serif;margin:1rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .4rem;font-size:.85rem}}</style>\
-         </head><body><h1>INICIS 샌드박스 대시보드 (sandbox dashboard)</h1>\
-         <p>기준 URL (base URL): <code>{base}</code> · 시각 (clock, KST): {now}</p>\
-         <h2>거래 (Transactions)</h2><table><tr><th>TID</th><th>MID</th><th>주문 (order)</th><th>수단 (method)</th>\
-         <th>잔액/금액 (remaining/amount)</th><th>상태 (status)</th><th></th></tr>{rows}</table>\
-         <h2>노티 시도 (Notification attempts)</h2><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
-         <th>시각 (at)</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table>\
-         <h2>주입된 장애 (Injected faults)</h2><ul>{faults}</ul>\
-         <form method=\"post\" action=\"/sandbox/fault\">다음 (next) <input name=\"count\" value=\"1\" size=\"3\"> 회 \
-         <select name=\"endpoint\"><option>payment</option><option selected>approval</option><option>net_cancel</option>\
-         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option></select> \
-         <select name=\"kind\"><option>delay</option><option>http500</option><option>garbled</option><option>tamper_amount</option>\
-         <option>tamper_order_id</option><option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select> \
-         ms <input name=\"millis\" value=\"5000\" size=\"6\"> addr <input name=\"addr\" value=\"203.238.37.15\" size=\"14\"> \
-         <button>장애 주입 (inject)</button></form>\
-         <form method=\"post\" action=\"/sandbox/reset\"><button>초기화 (reset)</button></form></body></html>",
+        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>INICIS sandbox</title>\
+         <style>{style}body{{max-width:72rem}}.scroll{{overflow-x:auto}}td,th{{font-size:.85rem;white-space:nowrap}}\
+         td.num{{text-align:right}}td.empty{{color:#777;text-align:center;white-space:normal}}td.wrap{{white-space:normal;min-width:8rem}}.ok{{color:#080}}\
+         td form{{margin:.3rem 0 0}}td button{{font-size:.85rem;padding:.4rem .7rem;border-radius:4px;border:1px solid #e4002b}}\
+         form .actions{{max-width:24rem}}\
+         .approve{{background:#e4002b;color:#fff}}h2{{font-size:1.05rem;margin-top:1.4rem}}\
+         .fault label{{display:inline-block;margin:.2rem .6rem .2rem 0}}</style>\
+         </head><body><h1>INICIS 샌드박스 대시보드 <small>(sandbox dashboard)</small></h1>\
+         <p>기준 URL (base URL): <code>{base}</code><br>시각 (clock, KST): {now} · <a href=\"/sandbox/\">새로고침 (reload)</a></p>\
+         <h2>거래 (Transactions)</h2><div class=\"scroll\"><table><tr><th>상태 (status)</th><th>잔액/금액 (remaining/amount, 원)</th>\
+         <th>주문 (order)</th><th>수단 (method)</th><th>TID</th><th>MID</th><th>승인 시각 (approved at)</th></tr>{rows}</table></div>\
+         <h2>노티 시도 (Notification attempts) · 대기 중 (pending jobs): {pending}</h2><div class=\"scroll\"><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
+         <th>시각 (at)</th><th>URL</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table></div>{receipts}\
+         <h2>주입된 장애 (Injected faults)</h2>{faults}\
+         <form method=\"post\" action=\"/sandbox/fault\" class=\"fault\">\
+         <label>대상 (endpoint) <select name=\"endpoint\"><option>payment</option><option selected>approval</option><option>net_cancel</option>\
+         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option></select></label>\
+         <label>장애 (fault) <select name=\"kind\"><option>delay</option><option>http500</option><option>garbled</option><option>tamper_amount</option>\
+         <option>tamper_order_id</option><option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select></label>\
+         <label>횟수 (next N calls) <input name=\"count\" value=\"1\" size=\"3\" inputmode=\"numeric\"></label>\
+         <label>지연 (delay, ms) <input name=\"millis\" value=\"5000\" size=\"7\" inputmode=\"numeric\"></label>\
+         <label>노티 출발지 (noti source address) <input name=\"addr\" value=\"203.238.37.15\" size=\"14\"></label>\
+         <div class=\"actions\"><button>장애 주입 (inject fault)</button></div></form>\
+         <form method=\"post\" action=\"/sandbox/reset\"><div class=\"actions\"><button>모두 초기화 (reset everything)</button></div></form></body></html>",
+        style = page::STYLE,
         base = esc(&sh.base_url),
-        now = sh.clock.kst_timestamp(),
+        now = readable_ts(&sh.clock.kst_timestamp()),
     ))
 }

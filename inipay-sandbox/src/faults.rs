@@ -37,7 +37,10 @@ pub enum Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
-    /// Answer only after this many milliseconds (beyond a client's timeout).
+    /// Answer only after this many milliseconds (beyond a client's timeout),
+    /// measured on the sandbox clock: with a manual clock the reply comes
+    /// when the test advances it; on the system clock the real wait is capped
+    /// by `SandboxConfig::fault_delay_cap`.
     Delay {
         /// Delay in ms.
         millis: u64,
@@ -129,10 +132,16 @@ impl HttpFaults {
         h
     }
 
-    /// Sleeps for the delay fault, if any.
-    pub(crate) async fn delay(&self) {
+    /// Waits out the delay fault, if any, on the sandbox clock (see
+    /// [`crate::clock::Clock::wait`]).
+    pub(crate) async fn delay(&self, sh: &crate::server::Shared) {
         if self.delay_ms > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(self.delay_ms)).await;
+            sh.clock
+                .wait(
+                    std::time::Duration::from_millis(self.delay_ms),
+                    sh.cfg.fault_delay_cap,
+                )
+                .await;
         }
     }
 }

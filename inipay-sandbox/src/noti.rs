@@ -55,7 +55,7 @@ pub(crate) fn vbank_fields(
     } else {
         auth_dt
     };
-    vec![
+    let mut f = vec![
         ("P_TID", t.tid.clone()),
         ("P_MID", t.mid.clone()),
         ("P_AUTH_DT", auth_dt),
@@ -77,7 +77,19 @@ pub(crate) fn vbank_fields(
         ("P_RMESG2", String::new()),
         ("P_NOTI", t.p_noti.clone()),
         ("P_AUTH_NO", String::new()),
-    ]
+    ];
+    // The deposit noti carries the cash receipt issued at deposit.
+    if status == "02"
+        && let Some(c) = t.cash_receipt.as_ref().filter(|c| c.issued())
+    {
+        let all = crate::mobile::approve::cash_receipt_fields(c);
+        for k in crate::mobile::approve::NOTI_CSHR_FIELDS {
+            if let Some((_, v)) = all.iter().find(|(n, _)| *n == k) {
+                f.push((k, v.clone()));
+            }
+        }
+    }
+    f
 }
 
 /// Queues a notification (due now), applying the `Noti` faults.

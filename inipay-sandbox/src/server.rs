@@ -244,6 +244,11 @@ impl Sandbox {
         *self.shared.lock() = State::default();
     }
 
+    /// Cash receipts issued through INIAPI v2 `/v2/pg/receipt`.
+    pub fn receipts(&self) -> Vec<crate::state::IssuedReceipt> {
+        self.shared.lock().receipts.clone()
+    }
+
     /// Whether a billing key (plain 40-hex form) is known.
     pub fn has_billkey(&self, key: &str) -> bool {
         self.shared.lock().billkeys.contains_key(key)
@@ -284,6 +289,7 @@ fn router(sh: Arc<Shared>) -> Router {
         .route("/api/v1/billing", post(iniapi::v1::billing))
         .route("/api/v1/refund", post(iniapi::v1::refund))
         .route("/api/v1/extra", post(iniapi::v1::extra))
+        .route("/api/v1/escrow", post(iniapi::v1::escrow))
         .route("/v2/pg/{*service}", post(iniapi::v2::dispatch))
         .route("/sandbox/", get(control::dashboard))
         .route("/sandbox", get(control::dashboard))
@@ -292,6 +298,7 @@ fn router(sh: Arc<Shared>) -> Router {
             "/sandbox/api/notifications",
             get(control::api_notifications),
         )
+        .route("/sandbox/api/receipts", get(control::api_receipts))
         .route("/sandbox/api/vbank/deposit", post(control::api_deposit))
         .route(
             "/sandbox/api/faults",

@@ -130,6 +130,10 @@ pub struct PaymentRequest {
     pub hpp_method: String,
     /// `P_MOBILE`.
     pub mobile: String,
+    /// `P_TAX` (VAT) when sent.
+    pub tax: Option<u64>,
+    /// `P_TAXFREE` (tax-free portion), 0 when not sent.
+    pub taxfree: u64,
     /// `P_QUOTABASE` months offered from 50,000 won.
     pub quotabase: Vec<String>,
     /// `P_VBANK_DT` + `P_VBANK_TM`.
@@ -195,6 +199,68 @@ pub struct Choice {
     pub phone: String,
     /// Outcome at approval.
     pub outcome: Option<CardOutcome>,
+    /// Cash receipt asked for in the window (BANK with `bank_receipt=Y`,
+    /// VBANK with `vbank_receipt=Y`).
+    pub cash_receipt: Option<CashReceipt>,
+}
+
+/// A cash receipt (현금영수증, PROTOCOL.md 2.5 "Cash receipt", 2.6, 5.7).
+#[derive(Clone, Default, Serialize)]
+pub struct CashReceipt {
+    /// `0` income deduction (소득공제), `1` expense proof (지출증빙).
+    pub kind: String,
+    /// Identification number (phone, registration or business number).
+    #[serde(skip)]
+    pub number: String,
+    /// Total = supply + tax + service.
+    pub amount: u64,
+    /// Supply value (공급가액).
+    pub supply: u64,
+    /// VAT (부가세).
+    pub tax: u64,
+    /// Service charge (봉사료).
+    pub service: u64,
+    /// Issue time `YYYYMMDDhhmmss`; empty until issued (VBANK: at deposit).
+    pub issued_at: String,
+    /// Approval number (9 digits); empty until issued.
+    pub auth_no: String,
+}
+
+impl CashReceipt {
+    /// Splits `amount` into (supply, VAT): `tax` when the merchant sent
+    /// `P_TAX`, else 10% VAT included in the taxable part (`amount -
+    /// taxfree`), rounded like `taxable - round(taxable / 1.1)`.
+    ///
+    /// ```
+    /// use inipay_sandbox::state::CashReceipt;
+    /// assert_eq!(CashReceipt::split(1000, None, 0), (909, 91));
+    /// assert_eq!(CashReceipt::split(1000, None, 1000), (1000, 0));
+    /// assert_eq!(CashReceipt::split(1000, Some(50), 0), (950, 50));
+    /// ```
+    pub fn split(amount: u64, tax: Option<u64>, taxfree: u64) -> (u64, u64) {
+        let tax = tax.unwrap_or_else(|| {
+            let taxable = amount.saturating_sub(taxfree);
+            taxable - (taxable.saturating_mul(10).saturating_add(5) / 11).min(taxable)
+        });
+        let tax = tax.min(amount);
+        (amount - tax, tax)
+    }
+
+    /// Whether it was issued (has an approval number).
+    pub fn issued(&self) -> bool {
+        !self.auth_no.is_empty()
+    }
+}
+
+/// A cash receipt issued on its own through INIAPI v2 `/v2/pg/receipt`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedReceipt {
+    /// TID of the issuance.
+    pub tid: String,
+    /// MID.
+    pub mid: String,
+    /// The receipt.
+    pub receipt: CashReceipt,
 }
 
 /// Life of a payment-window session.
@@ -333,6 +399,22 @@ pub struct Txn {
     pub charset: Charset,
     /// Cancels applied.
     pub cancels: Vec<CancelRecord>,
+    /// Cash receipt of a BANK/VBANK payment, when one was asked for.
+    pub cash_receipt: Option<CashReceipt>,
+    /// Escrow state of a payment made with `useescrow=Y` (PROTOCOL.md 4.6).
+    pub escrow: Option<Escrow>,
+}
+
+/// Escrow (에스크로) life of a payment (PROTOCOL.md 4.6; the states are (I)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Escrow {
+    /// Paid, waiting for the merchant's delivery registration (`Dlv`).
+    AwaitingDelivery,
+    /// Delivery registered; the buyer may confirm or refuse.
+    Delivered,
+    /// The buyer refused and the merchant confirmed the refusal (`Dncf`):
+    /// the payment is cancelled.
+    RefusalConfirmed,
 }
 
 /// A remembered billing key (PROTOCOL.md 3, 7.2).
@@ -453,6 +535,8 @@ pub struct State {
     pub noti_attempts: Vec<NotiAttempt>,
     /// Injected faults.
     pub faults: Faults,
+    /// Cash receipts issued through `/v2/pg/receipt`.
+    pub receipts: Vec<IssuedReceipt>,
 }
 
 impl State {
@@ -506,6 +590,18 @@ impl fmt::Debug for Choice {
             .field("isp", &self.isp)
             .field("carrier", &self.carrier)
             .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for CashReceipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CashReceipt")
+            .field("kind", &self.kind)
+            .field("amount", &self.amount)
+            .field("supply", &self.supply)
+            .field("tax", &self.tax)
+            .field("issued", &self.issued())
             .finish_non_exhaustive()
     }
 }
@@ -575,6 +671,18 @@ impl fmt::Debug for NotiJob {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn cash_receipt_parts_always_add_up(amount in 0u64..=u64::MAX / 16, tax in proptest::option::of(0u64..=u64::MAX / 16), taxfree in 0u64..=u64::MAX / 16) {
+            let (supply, vat) = CashReceipt::split(amount, tax, taxfree);
+            proptest::prop_assert_eq!(supply + vat, amount);
+            if tax.is_none() {
+                // VAT is at most a tenth of the taxable part, rounded.
+                proptest::prop_assert!(vat <= amount.saturating_sub(taxfree) / 10 + 1);
+            }
+        }
+    }
+
     #[test]
     fn debug_hides_personal_data_and_billkeys() {
         let b = Billkey {
@@ -592,5 +700,10 @@ mod tests {
             ..Choice::default()
         };
         assert!(!format!("{c:?}").contains("01011112222"));
+        let r = CashReceipt {
+            number: "01099998888".into(),
+            ..CashReceipt::default()
+        };
+        assert!(!format!("{r:?}").contains("01099998888"));
     }
 }

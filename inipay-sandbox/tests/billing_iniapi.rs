@@ -100,6 +100,7 @@ async fn inibill_card_key_then_billing_charge_then_refund() {
             "resultmsg",
             "tid",
             "billkey",
+            "authkey",
             "orderid",
             "mid",
             "merchantreserved",
@@ -126,6 +127,8 @@ async fn inibill_card_key_then_billing_charge_then_refund() {
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     );
     assert!(sb.has_billkey(&key));
+    assert_eq!(f.get("authkey").map(str::len), Some(40));
+    assert!(f.get("data1").is_none(), "data1 only with flg_crypto=Y");
     // The browser body: UTF-8, '=' of merchantreserved percent-encoded.
     assert!(
         String::from_utf8(res.body())
@@ -193,11 +196,56 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
             "0c74f9c01492fc059bc19ab0355e5a1c6534ed5401cd5b7803e6a1ae5205311d",
             &[("flg_crypto", "Y")],
         );
-        let res = inibill(&sb, "/inibill/inibill_card.jsp", &req, "approve", &[]).await;
+        let res = inibill(
+            &sb,
+            "/inibill/inibill_card.jsp",
+            &req,
+            "approve",
+            &[("card_pw2", "34")],
+        )
+        .await;
         let enc = res.fields.get("billkey").unwrap();
         assert_eq!(enc.len(), 64, "Base64 of 48 bytes");
         let plain = wire::aes256_decrypt_b64(LITE.as_bytes(), &iv, enc).unwrap();
         assert!(sb.has_billkey(&plain), "{iv_cfg:?}");
+        // data1: the card password's first two digits, same cipher (seeds/003).
+        let data1 = res.fields.get("data1").unwrap();
+        assert_eq!(data1.len(), 24, "Base64 of one 16-byte block");
+        assert_eq!(
+            wire::aes256_decrypt_b64(LITE.as_bytes(), &iv, data1).unwrap(),
+            "34"
+        );
+        // The browser body URL-encodes the Base64 ('+', '/', '=').
+        let body = String::from_utf8(res.body()).unwrap();
+        assert!(body.contains(&format!("&data1={}", pct(data1.as_bytes()))));
+        // Not two digits: the window refuses.
+        let page = client()
+            .post(sb.url("/inibill/inibill_card.jsp"))
+            .body(utf8_form(&req))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("card_pw2"), "the window asks for it");
+        let r = client()
+            .post(sb.url("/inibill/sandbox/complete"))
+            .body(utf8_form(&[
+                ("session", &session_of(&page)),
+                ("action", "approve"),
+                ("card_pw2", "3x"),
+            ]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            meta(&r, "inicis-error-kind").as_deref(),
+            Some("bad_card_pw")
+        );
         // The hash without price is refused when flg_crypto=Y.
         let bad = card_req(
             "ORDERID1234",
@@ -790,7 +838,7 @@ async fn control_api_faults_lists_and_reset() {
         .text()
         .await
         .unwrap();
-    assert!(dash.contains("샌드박스 대시보드 (sandbox dashboard)"));
+    assert!(dash.contains("샌드박스 대시보드 <small>(sandbox dashboard)</small>"));
 }
 
 #[tokio::test]
@@ -868,4 +916,118 @@ async fn paymethod_check_can_be_relaxed() {
             "strict={strict}"
         );
     }
+}
+
+const ESCROW_KEY: &str = "yERbIlJ3NhTeObsA";
+
+async fn escrow_call(sb: &Sandbox, fields: &[(&str, &str)]) -> Value {
+    v1(sb, "/api/v1/escrow", fields).await
+}
+
+async fn dlv(sb: &Sandbox, tid: &str, oid: &str, price: &str) -> Value {
+    let hash = sha512(&format!(
+        "{ESCROW_KEY}Dlv{TS}{IP}iniescrow0{oid}{tid}{price}"
+    ));
+    escrow_call(
+        sb,
+        &[
+            ("type", "Dlv"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("oid", oid),
+            ("tid", tid),
+            ("price", price),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+async fn dncf(sb: &Sandbox, tid: &str) -> Value {
+    let hash = sha512(&format!("{ESCROW_KEY}Dncf{TS}{IP}iniescrow0{tid}"));
+    escrow_call(
+        sb,
+        &[
+            ("type", "Dncf"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("originalTid", tid),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+/// A card payment on the escrow test MID through the window.
+async fn escrow_payment(sb: &Sandbox, oid: &str, reserved: &str) -> String {
+    let mut order = card_order("https://shop.example/next", oid, "25000");
+    order[1].1 = "iniescrow0".into();
+    order[7].1 = reserved.into();
+    let page = open_window(sb, "/smart/payment/", &order).await;
+    let r = press(sb, &session_of(&page), "approve", &[]).await;
+    let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+    let reply = decode_reply(
+        &approve(sb, "iniescrow0", auth.fields.get("P_TID").unwrap())
+            .await
+            .1,
+        false,
+    );
+    get(&reply, "P_TID").to_owned()
+}
+
+#[tokio::test]
+async fn v1_escrow_delivery_then_refusal_confirmation() {
+    let (sb, _c) = start().await;
+    let tid = escrow_payment(&sb, "ES1", "useescrow=Y&twotrs_isp=Y").await;
+    assert!(sb.transaction(&tid).unwrap().escrow.is_some());
+    // Refusal before delivery, or a delivery for another amount: refused.
+    assert_eq!(dncf(&sb, &tid).await["resultCode"], "01");
+    assert_eq!(dlv(&sb, &tid, "ES1", "24000").await["resultCode"], "01");
+    let r = dlv(&sb, &tid, "ES1", "25000").await;
+    assert_eq!(r["resultCode"], "00", "{r}");
+    assert_eq!(r["tid"], tid.as_str());
+    assert_eq!(r["dlvDate"], "20240101");
+    assert_eq!(
+        dlv(&sb, &tid, "ES1", "25000").await["resultCode"],
+        "01",
+        "only once"
+    );
+    let r = dncf(&sb, &tid).await;
+    assert_eq!(r["resultCode"], "00", "{r}");
+    let t = sb.transaction(&tid).unwrap();
+    assert_eq!(
+        (format!("{:?}", t.status), t.remaining),
+        ("Cancelled".into(), 0)
+    );
+    assert_eq!(dncf(&sb, &tid).await["detailResultCode"], "512626");
+
+    // Not an escrow payment; a wrong hash (paymethod is not part of it).
+    let plain = escrow_payment(&sb, "ES2", "twotrs_isp=Y").await;
+    assert!(
+        dlv(&sb, &plain, "ES2", "25000").await["resultMsg"]
+            .as_str()
+            .unwrap()
+            .contains("not an escrow payment")
+    );
+    let hash = sha512(&format!(
+        "{ESCROW_KEY}DlvCard{TS}{IP}iniescrow0ES2{plain}25000"
+    ));
+    let r = escrow_call(
+        &sb,
+        &[
+            ("type", "Dlv"),
+            ("paymethod", "Card"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", "iniescrow0"),
+            ("oid", "ES2"),
+            ("tid", &plain),
+            ("price", "25000"),
+            ("hashData", &hash),
+        ],
+    )
+    .await;
+    assert!(r["resultMsg"].as_str().unwrap().contains("hashData"));
 }

@@ -144,6 +144,24 @@ async fn utf8_results_when_p_charset_utf8() {
             .unwrap()
             .starts_with("P_STATUS=00&P_RMESG1=성공적으로 처리 하였습니다.&P_TID=INIMX_CARD")
     );
+    // The net-cancel reply follows the same charset.
+    let r = client()
+        .post(sb.url("/smart/payNetCancel.ini"))
+        .body(utf8_form(&[
+            ("P_TID", get(&f, "P_TID")),
+            ("P_MID", "INIpayTest"),
+            ("P_AMT", "2000"),
+            ("P_OID", "U1"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/plain; charset=UTF-8");
+    assert!(
+        String::from_utf8(r.bytes().await.unwrap().to_vec())
+            .unwrap()
+            .starts_with("P_STATUS=00&P_RMESG1=정상처리되었습니다.")
+    );
 }
 
 #[tokio::test]
@@ -559,4 +577,258 @@ async fn approval_timeout_is_configurable() {
             .1
             .starts_with(b"P_STATUS=00&")
     );
+}
+
+/// Waits (polling, not timing) until the sandbox has taken every injected
+/// fault, i.e. the delayed call is inside its handler.
+async fn until_faults_taken(sb: &inipay_sandbox::Sandbox) {
+    for _ in 0..2000 {
+        let f: serde_json::Value = client()
+            .get(sb.url("/sandbox/api/faults"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if f["pending"].as_array().is_some_and(|a| a.is_empty()) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the fault was never taken");
+}
+
+#[tokio::test]
+async fn delay_fault_follows_the_injected_clock() {
+    let (sb, clock) = start().await;
+    let tid = sb.__seed_authenticated_card("INIpayTest", "DL1", 1000);
+    sb.inject(Endpoint::Approval, Fault::Delay { millis: 60_000 }, 1);
+    let url = sb.url("/smart/payReq.ini");
+    let mut call = tokio::spawn(async move {
+        client()
+            .post(url)
+            .body(format!("P_MID=INIpayTest&P_TID={tid}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    until_faults_taken(&sb).await;
+    clock.advance(std::time::Duration::from_secs(59));
+    // One second short of the delay: still no reply and no approval yet.
+    let early = tokio::time::timeout(std::time::Duration::from_millis(50), &mut call).await;
+    assert!(
+        early.is_err(),
+        "replied before the sandbox clock reached the delay"
+    );
+    assert!(sb.transactions().is_empty());
+    clock.advance(std::time::Duration::from_secs(1));
+    let body = call.await.unwrap();
+    assert!(body.starts_with(b"P_STATUS=00&"));
+    assert_eq!(sb.transactions().len(), 1);
+}
+
+#[tokio::test]
+async fn delay_fault_on_the_system_clock_is_capped() {
+    let sb = inipay_sandbox::Sandbox::start(inipay_sandbox::SandboxConfig {
+        fault_delay_cap: std::time::Duration::from_millis(10),
+        ..inipay_sandbox::SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let tid = sb.__seed_authenticated_card("INIpayTest", "DL2", 1000);
+    // An hour asked for; the cap (10 ms) bounds the real wait.
+    sb.inject(Endpoint::Approval, Fault::Delay { millis: 3_600_000 }, 1);
+    let (_, body) = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        approve(&sb, "INIpayTest", &tid),
+    )
+    .await
+    .expect("the cap bounds the delay");
+    assert!(body.starts_with(b"P_STATUS=00&"));
+}
+
+#[tokio::test]
+async fn ios_app_bank_transfer_returns_to_the_app_scheme() {
+    let (sb, _c) = start().await;
+    let rx = Receiver::start().await;
+    let order = |return_url: &str, reserved: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("P_INI_PAYMENT", "BANK".into()),
+            ("P_MID", "INIpayTest".into()),
+            ("P_OID", "IOS1".into()),
+            ("P_AMT", "1000".into()),
+            ("P_GOODS", "테스트상품".into()),
+            ("P_UNAME", "홍길동".into()),
+            ("P_NOTI_URL", rx.url("/noti")),
+            ("P_RETURN_URL", return_url.into()),
+            ("P_RESERVED", reserved.into()),
+        ]
+    };
+    // iosapp=Y + app_scheme: P_RETURN_URL is the app's scheme (PROTOCOL.md 2.2.1).
+    let page = open_window(
+        &sb,
+        "/smart/payment/",
+        &order("myapp://", "iosapp=Y&app_scheme=myapp://"),
+    )
+    .await;
+    assert!(page.contains("앱 복귀 스킴 (app_scheme): <code>myapp://</code>"));
+    assert!(page.contains("iosapp=Y"));
+    let r = press(&sb, &session_of(&page), "approve", &[("bank_code", "88")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "myapp://");
+    sb.deliver_due().await;
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    let f = decode_form(&got[0].body, false);
+    assert_eq!((get(&f, "P_STATUS"), get(&f, "P_TYPE")), ("00", "BANK"));
+
+    // Card 2trs with app_scheme (ISP return on iOS): same protocol, the window
+    // names the scheme.
+    let mut card = card_order("https://shop.example/next", "IOS2", "1000");
+    card[7].1.push_str("&app_scheme=kakaotalk://");
+    let page = open_window(&sb, "/smart/payment/", &card).await;
+    assert!(page.contains("<code>kakaotalk://</code>"));
+
+    // Without iosapp=Y an app-scheme P_RETURN_URL is a URL error; a malformed
+    // app_scheme is refused.
+    let page = open_window(
+        &sb,
+        "/smart/payment/",
+        &order("myapp://", "app_scheme=myapp://"),
+    )
+    .await;
+    assert_eq!(meta(&page, "inicis-error-kind").as_deref(), Some("bad_url"));
+    let page = open_window(
+        &sb,
+        "/smart/payment/",
+        &order(&rx.url("/return"), "iosapp=Y&app_scheme=myapp"),
+    )
+    .await;
+    assert_eq!(
+        meta(&page, "inicis-error-kind").as_deref(),
+        Some("bad_app_scheme")
+    );
+}
+
+#[tokio::test]
+async fn every_legacy_path_opens_its_method_and_approves_with_its_tid_prefix() {
+    let (sb, _c) = start().await;
+    let rx = Receiver::start().await;
+    for (path, label, p_type, prefix) in [
+        (
+            "/smart/wcard/",
+            "신용카드 (Credit card)",
+            "CARD",
+            "INIMX_CARD",
+        ),
+        (
+            "/smart/bank/",
+            "실시간 계좌이체 (Bank transfer)",
+            "BANK",
+            "INIMX_DBNK",
+        ),
+        (
+            "/smart/vbank/",
+            "가상계좌 (Virtual account)",
+            "VBANK",
+            "INIMX_VBNK",
+        ),
+        (
+            "/smart/mobile/",
+            "휴대폰 결제 (Phone bill)",
+            "MOBILE",
+            "INIMX_HPP_",
+        ),
+        (
+            "/smart/culture/",
+            "문화상품권 (Culture gift card)",
+            "CULTURE",
+            "INIMX_CULT",
+        ),
+        (
+            "/smart/hpmn/",
+            "해피머니 (Happy Money gift card)",
+            "HPMN",
+            "INIMX_HPMN",
+        ),
+        (
+            "/smart/dgcl/",
+            "스마트문화상품권 (Smart culture gift card)",
+            "DGCL",
+            "INIMX_DGCL",
+        ),
+    ] {
+        // No P_INI_PAYMENT: the path decides the method.
+        let order: Vec<(&'static str, String)> = vec![
+            ("P_MID", "INIpayTest".into()),
+            ("P_OID", format!("L{p_type}")),
+            ("P_AMT", "1000".into()),
+            ("P_GOODS", "테스트상품".into()),
+            ("P_UNAME", "홍길동".into()),
+            ("P_NEXT_URL", "https://shop.example/next".into()),
+            ("P_NOTI_URL", rx.url("/noti")),
+            ("P_HPP_METHOD", "2".into()),
+            ("P_RESERVED", "twotrs_bank=Y".into()),
+        ];
+        let page = open_window(&sb, path, &order).await;
+        assert!(page.contains(label), "{path}");
+        let r = press(&sb, &session_of(&page), "approve", &[]).await;
+        let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+        let reply = decode_reply(
+            &approve(&sb, "INIpayTest", auth.fields.get("P_TID").unwrap())
+                .await
+                .1,
+            false,
+        );
+        assert_eq!(get(&reply, "P_STATUS"), "00", "{path}");
+        assert_eq!(get(&reply, "P_TYPE"), p_type, "{path}");
+        assert!(get(&reply, "P_TID").starts_with(prefix), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn fixed_port_and_a_merchant_from_config() {
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut shop = inipay_sandbox::MerchantKeys::new("MyShop0001");
+    shop.mobile_hash_key = Some("00112233445566778899AABBCCDDEEFF".into());
+    let sb = inipay_sandbox::Sandbox::start(
+        inipay_sandbox::SandboxConfig::default()
+            .with_port(port)
+            .with_merchant(shop),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sb.base_url(), format!("http://127.0.0.1:{port}"));
+    let mut order = card_order("https://shop.example/next", "MS1", "1000");
+    order[1].1 = "MyShop0001".into();
+    order[7].1 = "amt_hash=Y".into();
+    order.push(("P_TIMESTAMP", "1704078000000".into()));
+    order.push((
+        "P_CHKFAKE",
+        inipay_sandbox::wire::chkfake(
+            "1000",
+            "MS1",
+            "1704078000000",
+            "00112233445566778899AABBCCDDEEFF",
+        ),
+    ));
+    let page = open_window(&sb, "/smart/payment/", &order).await;
+    assert!(page.contains("MyShop0001") && page.contains("name=\"session\""));
+    // The published test MIDs stay known; an unconfigured one is refused.
+    order[1].1 = "NotMine001".into();
+    let page = open_window(&sb, "/smart/payment/", &order).await;
+    assert_eq!(
+        meta(&page, "inicis-error-kind").as_deref(),
+        Some("unknown_mid")
+    );
+    sb.shutdown().await;
 }

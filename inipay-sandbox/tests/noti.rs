@@ -293,6 +293,23 @@ async fn vbank_issue_noti_then_deposit_from_control_api() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    // The dashboard lists both attempts, delivered, with their times.
+    let dash = client()
+        .get(sb.url("/sandbox/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let attempts = &dash[dash.find("노티 시도 (Notification attempts)").unwrap()..];
+    assert_eq!(attempts.matches("<b class=\"ok\">OK</b>").count(), 2);
+    assert!(attempts.contains("2024-01-01 13:00:00") && attempts.contains("2024-01-01 12:00:00"));
+    assert!(attempts.contains(&rx.url("/noti")));
+    assert!(
+        !dash.contains("입금통보 (deposit)</button>"),
+        "deposited: no button any more"
+    );
     // The notification list is in the control API.
     let j: serde_json::Value = client()
         .get(sb.url("/sandbox/api/notifications"))

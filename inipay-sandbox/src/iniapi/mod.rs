@@ -151,6 +151,12 @@ pub(crate) fn refund(sh: &Shared, st: &mut Mem, r: &RefundReq<'_>) -> Reply {
         let (date, time) = split_ts(&now);
         match r.partial {
             None => {
+                // An issued cash receipt is cancelled with the payment.
+                let cshr_cancel = if t.cash_receipt.as_ref().is_some_and(|c| c.issued()) {
+                    sh.digits(9)
+                } else {
+                    String::new()
+                };
                 t.cancels.push(CancelRecord {
                     tid: t.tid.clone(),
                     price: t.remaining,
@@ -165,7 +171,7 @@ pub(crate) fn refund(sh: &Shared, st: &mut Mem, r: &RefundReq<'_>) -> Reply {
                     ("cancelDate", date),
                     ("cancelTime", time),
                     ("receiptInfo", String::new()),
-                    ("cshrCancelNum", String::new()),
+                    ("cshrCancelNum", cshr_cancel),
                     ("detailResultCode", String::new()),
                 ]);
             }
@@ -305,6 +311,8 @@ pub(crate) fn charge(sh: &Shared, st: &mut Mem, r: &ChargeReq<'_>) -> Reply {
         p_noti: String::new(),
         charset: crate::wire::Charset::Utf8,
         cancels: Vec::new(),
+        cash_receipt: None,
+        escrow: None,
     });
     let (date, time) = split_ts(&now);
     let mut out = vec![
@@ -334,6 +342,178 @@ pub(crate) fn charge(sh: &Shared, st: &mut Mem, r: &ChargeReq<'_>) -> Reply {
     }
     out.push(("price", price.to_string()));
     Reply(out)
+}
+
+/// Cash receipt issued on its own (현금영수증 별도발행, PROTOCOL.md 5.7):
+/// `price = supplyPrice + tax + servicePrice`, `issueType` `0` income
+/// deduction or `1` expense proof, `issueNumber` `[ENC]` (AES-128-CBC with
+/// the INIAPI key and IV) decrypting to 8-20 digits (phone, registration or
+/// business number). The reply fields are (I): no capture is public.
+pub(crate) fn receipt(
+    sh: &Shared,
+    st: &mut Mem,
+    mid: &str,
+    key: &str,
+    iv: &str,
+    g: &dyn Fn(&str) -> String,
+) -> Reply {
+    for n in [
+        "price",
+        "supplyPrice",
+        "tax",
+        "servicePrice",
+        "issueType",
+        "issueNumber",
+        "goodName",
+        "buyerName",
+    ] {
+        if g(n).is_empty() {
+            return param_error(n);
+        }
+    }
+    let num = |n: &'static str| -> Result<u64, Reply> {
+        let v = g(n);
+        if !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(param_error(n));
+        }
+        v.parse::<u64>().map_err(|_| param_error(n))
+    };
+    let (price, supply, tax, service) = match (
+        num("price"),
+        num("supplyPrice"),
+        num("tax"),
+        num("servicePrice"),
+    ) {
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return e,
+    };
+    if price == 0 || supply.checked_add(tax).and_then(|x| x.checked_add(service)) != Some(price) {
+        return param_error("price (must equal supplyPrice + tax + servicePrice, above 0)");
+    }
+    let kind = g("issueType");
+    if !matches!(kind.as_str(), "0" | "1") {
+        return param_error("issueType (0 or 1)");
+    }
+    let number =
+        match crate::wire::aes128_decrypt_b64(key.as_bytes(), iv.as_bytes(), &g("issueNumber")) {
+            Ok(n) if (8..=20).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => return param_error("issueNumber ([ENC] AES-128-CBC)"),
+        };
+    let now = sh.clock.kst_timestamp();
+    let tid = sh.tid("INIAPIRCPT", mid);
+    let auth_no = sh.digits(9);
+    st.receipts.push(crate::state::IssuedReceipt {
+        tid: tid.clone(),
+        mid: mid.to_owned(),
+        receipt: crate::state::CashReceipt {
+            kind: kind.clone(),
+            number,
+            amount: price,
+            supply,
+            tax,
+            service,
+            issued_at: now.clone(),
+            auth_no: auth_no.clone(),
+        },
+    });
+    let (date, time) = split_ts(&now);
+    Reply(vec![
+        ("resultCode", "00".into()),
+        ("resultMsg", "정상처리되었습니다.".into()),
+        ("tid", tid),
+        ("authNo", auth_no),
+        ("authDate", date),
+        ("authTime", time),
+        ("price", price.to_string()),
+        ("issueType", kind),
+    ])
+}
+
+fn escrow_txn<'a>(st: &'a mut Mem, mid: &str, tid: &str) -> Result<&'a mut Txn, Reply> {
+    let t = find(st, mid, tid)?;
+    if t.escrow.is_none() {
+        return Err(Reply::fail(
+            "01",
+            "[에스크로 거래 아님] 에스크로 결제가 아닙니다. (not an escrow payment)",
+        ));
+    }
+    Ok(t)
+}
+
+/// Escrow delivery registration (`Dlv`, PROTOCOL.md 4.6).
+pub(crate) fn escrow_delivery(
+    sh: &Shared,
+    st: &mut Mem,
+    mid: &str,
+    tid: &str,
+    oid: &str,
+    price: &str,
+) -> Reply {
+    let now = sh.clock.kst_timestamp();
+    let t = match escrow_txn(st, mid, tid) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if t.oid != oid || t.amount.to_string() != price {
+        return Reply::fail(
+            "01",
+            "[배송등록 실패] 주문번호 또는 금액 불일치 (oid or price does not match the payment)",
+        );
+    }
+    match (t.status, t.escrow) {
+        (TxnStatus::Approved, Some(crate::state::Escrow::AwaitingDelivery)) => {}
+        (TxnStatus::Approved, _) => {
+            return Reply::fail(
+                "01",
+                "[배송등록 실패] 이미 배송등록된 거래 (delivery already registered)",
+            );
+        }
+        _ => return already_cancelled(),
+    }
+    t.escrow = Some(crate::state::Escrow::Delivered);
+    let (date, time) = split_ts(&now);
+    Reply(vec![
+        ("resultCode", "00".into()),
+        ("resultMsg", "정상처리되었습니다.".into()),
+        ("tid", t.tid.clone()),
+        ("dlvDate", date),
+        ("dlvTime", time),
+    ])
+}
+
+/// Escrow refusal confirmation (`Dncf`, PROTOCOL.md 4.6): cancels the payment.
+pub(crate) fn escrow_refusal(sh: &Shared, st: &mut Mem, mid: &str, tid: &str) -> Reply {
+    let now = sh.clock.kst_timestamp();
+    let t = match escrow_txn(st, mid, tid) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if matches!(t.status, TxnStatus::Cancelled | TxnStatus::NetCancelled) {
+        return already_cancelled();
+    }
+    if t.escrow != Some(crate::state::Escrow::Delivered) {
+        return Reply::fail(
+            "01",
+            "[거절확인 실패] 배송등록 전 거래 (no delivery registered yet)",
+        );
+    }
+    t.escrow = Some(crate::state::Escrow::RefusalConfirmed);
+    t.cancels.push(CancelRecord {
+        tid: t.tid.clone(),
+        price: t.remaining,
+        remains: 0,
+        at: now.clone(),
+    });
+    t.remaining = 0;
+    t.status = TxnStatus::Cancelled;
+    let (date, time) = split_ts(&now);
+    Reply(vec![
+        ("resultCode", "00".into()),
+        ("resultMsg", "정상처리되었습니다.".into()),
+        ("tid", t.tid.clone()),
+        ("cancelDate", date),
+        ("cancelTime", time),
+    ])
 }
 
 /// Inquiry status code (PROTOCOL.md 4.5).

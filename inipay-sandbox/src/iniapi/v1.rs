@@ -18,6 +18,19 @@ use std::sync::Arc;
 /// The v1 hash plain text of a request, per service (PROTOCOL.md 4.2-4.5).
 pub fn hash_plain(key: &str, f: &Form) -> String {
     let g = |n: &str| f.str(n);
+    // Escrow services hash without paymethod (PROTOCOL.md 4.6).
+    let escrow_head = format!(
+        "{key}{}{}{}{}",
+        g("type"),
+        g("timestamp"),
+        g("clientIp"),
+        g("mid")
+    );
+    match g("type") {
+        "Dlv" => return format!("{escrow_head}{}{}{}", g("oid"), g("tid"), g("price")),
+        "Dncf" => return format!("{escrow_head}{}", g("originalTid")),
+        _ => {}
+    }
     let head = format!(
         "{key}{}{}{}{}{}",
         g("type"),
@@ -53,6 +66,7 @@ fn common<'a>(sh: &'a Shared, body: &[u8]) -> Result<(Form, &'a MerchantKeys), R
         ));
     }
     let f = Form::parse(body, Charset::Utf8).map_err(|_| param_error("body"))?;
+    let escrow = matches!(f.str("type"), "Dlv" | "Dncf");
     for n in [
         "type",
         "paymethod",
@@ -61,7 +75,7 @@ fn common<'a>(sh: &'a Shared, body: &[u8]) -> Result<(Form, &'a MerchantKeys), R
         "mid",
         "hashData",
     ] {
-        if f.str(n).is_empty() {
+        if f.str(n).is_empty() && !(escrow && n == "paymethod") {
             return Err(param_error(n));
         }
     }
@@ -83,7 +97,7 @@ fn common<'a>(sh: &'a Shared, body: &[u8]) -> Result<(Form, &'a MerchantKeys), R
 
 async fn with_faults(sh: &Shared, run: impl FnOnce() -> Reply) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::IniapiV1));
-    faults.delay().await;
+    faults.delay(sh).await;
     if faults.http500 {
         return server::http500();
     }
@@ -222,6 +236,45 @@ pub(crate) async fn refund(State(sh): State<Arc<Shared>>, body: Bytes) -> Respon
     refund_v1(sh, body).await
 }
 
+/// `POST /api/v1/escrow` (PROTOCOL.md 4.6, one source): `type=Dlv`
+/// registers the delivery of an escrow payment (`oid`, `tid` and `price` must
+/// match it), `type=Dncf` confirms the buyer's refusal (`originalTid`) and
+/// cancels the payment. Replies are JSON like the other v1 services (I: g7
+/// also accepts key=value text from escrow endpoints).
+pub(crate) async fn escrow(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
+    let sh2 = sh.clone();
+    with_faults(&sh, move || {
+        let (f, _) = match common(&sh2, &body) {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let mut st = sh2.lock();
+        match f.str("type") {
+            "Dlv" => {
+                if let Err(r) = require(&f, &["oid", "tid", "price"]) {
+                    return r;
+                }
+                super::escrow_delivery(
+                    &sh2,
+                    &mut st,
+                    f.str("mid"),
+                    f.str("tid"),
+                    f.str("oid"),
+                    f.str("price"),
+                )
+            }
+            "Dncf" => {
+                if let Err(r) = require(&f, &["originalTid"]) {
+                    return r;
+                }
+                super::escrow_refusal(&sh2, &mut st, f.str("mid"), f.str("originalTid"))
+            }
+            _ => param_error("type"),
+        }
+    })
+    .await
+}
+
 /// `POST /api/v1/extra` (`type=Extra`, `paymethod=Inquiry`).
 pub(crate) async fn extra(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let sh2 = sh.clone();
@@ -270,6 +323,35 @@ pub(crate) async fn extra(State(sh): State<Arc<Shared>>, body: Bytes) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escrow_plain_texts_leave_paymethod_out() {
+        let f = Form::from_pairs([
+            ("type", "Dlv"),
+            ("paymethod", "Card"),
+            ("timestamp", "20240101120000"),
+            ("clientIp", "192.0.0.1"),
+            ("mid", "iniescrow0"),
+            ("oid", "O1"),
+            ("tid", "T1"),
+            ("price", "1000"),
+        ]);
+        assert_eq!(
+            hash_plain("K", &f),
+            "KDlv20240101120000192.0.0.1iniescrow0O1T11000"
+        );
+        let f = Form::from_pairs([
+            ("type", "Dncf"),
+            ("timestamp", "20240101120000"),
+            ("clientIp", "192.0.0.1"),
+            ("mid", "iniescrow0"),
+            ("originalTid", "T1"),
+        ]);
+        assert_eq!(
+            hash_plain("K", &f),
+            "KDncf20240101120000192.0.0.1iniescrow0T1"
+        );
+    }
 
     #[test]
     fn v7_to_v11_plain_texts() {

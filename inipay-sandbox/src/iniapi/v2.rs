@@ -2,6 +2,9 @@
 //! mid ‖ type ‖ timestamp ‖ JSON(data)))` where `JSON(data)` is the compact
 //! form of `data` as sent, with Unicode and `/` unescaped (the PHP samples),
 //! or with every backslash removed (the Node sample); both are accepted.
+//!
+//! Services: `billing`, `refund`, `partialRefund`, `refund/vacct`,
+//! `partialRefund/vacct`, `inquiry` and `receipt` (cash receipt, 5.7).
 
 use super::{
     ChargeReq, RefundReq, Reply, charge, hash_error, json, lookup, mid_error, param_error, refund,
@@ -122,7 +125,7 @@ pub(crate) async fn dispatch(
     body: Bytes,
 ) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::IniapiV2));
-    faults.delay().await;
+    faults.delay(&sh).await;
     if faults.http500 {
         return server::http500();
     }
@@ -146,6 +149,7 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
         "refund" | "refund/vacct" => "refund",
         "partialRefund" | "partialRefund/vacct" => "partialRefund",
         "inquiry" => "inquiry",
+        "receipt" => "receipt",
         _ => {
             return Reply::fail(
                 "01",
@@ -269,6 +273,10 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
                     partial,
                 },
             )
+        }
+        "receipt" => {
+            let iv = m.iniapi_iv.as_deref().unwrap_or_default();
+            super::receipt(sh, &mut st, &env.mid, key, iv, &g)
         }
         _ => {
             let tid = g("tid");

@@ -7,7 +7,8 @@ use crate::faults::{Endpoint, GARBLED_BODY, HttpFaults};
 use crate::noti;
 use crate::server::{self, Shared};
 use crate::state::{
-    Billkey, CardOutcome, Method, Origin, SessionState, State as Mem, Txn, TxnStatus, VbankInfo,
+    Billkey, CardOutcome, CashReceipt, Method, Origin, SessionState, State as Mem, Txn, TxnStatus,
+    VbankInfo,
 };
 use crate::wire::{self, Charset, Form};
 use axum::body::Bytes;
@@ -120,6 +121,7 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
     ]);
     let mut vbank = None;
     let mut status = TxnStatus::Approved;
+    let mut cash_receipt = choice.cash_receipt.clone();
     match method {
         Method::Card => {
             reply.extend([
@@ -173,6 +175,11 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
             ]);
             vbank = Some(info);
             status = TxnStatus::VbankWaiting;
+            // Asked for with vbank_receipt=Y: announced now, issued (with
+            // its approval number) only at deposit (PROTOCOL.md 2.5, 2.6).
+            if let Some(c) = &cash_receipt {
+                reply.extend(cash_receipt_fields(c));
+            }
         }
         Method::Mobile => {
             reply.extend([
@@ -196,7 +203,14 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
                 reply.push(("P_HPP_BILLKEY", key));
             }
         }
-        Method::Bank | Method::Culture | Method::Hpmn | Method::Dgcl => {}
+        Method::Bank => {
+            if let Some(c) = cash_receipt.as_mut() {
+                c.issued_at = now.clone();
+                c.auth_no = sh.digits(9);
+                reply.extend(cash_receipt_fields(c));
+            }
+        }
+        Method::Culture | Method::Hpmn | Method::Dgcl => {}
     }
     let txn = Txn {
         tid: tid.clone(),
@@ -226,6 +240,10 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
         p_noti: req.noti.clone(),
         charset: req.charset,
         cancels: Vec::new(),
+        cash_receipt,
+        escrow: req
+            .flag("useescrow")
+            .then_some(crate::state::Escrow::AwaitingDelivery),
     };
     st.insert_txn(txn);
     if let Some(s) = st.sessions.get_mut(auth_tid) {
@@ -249,6 +267,45 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
         reply,
     }
 }
+
+/// `P_CSHR_*` approval fields of a cash receipt (PROTOCOL.md 2.5). An issued
+/// receipt carries `P_CSHR_DT` and `P_CSHR_AUTH_NO`; a VBANK receipt is only
+/// announced at issuance (I: code `220000`, message saying it is issued at
+/// deposit) and gets its number in the deposit noti.
+pub(crate) fn cash_receipt_fields(c: &CashReceipt) -> Vec<(&'static str, String)> {
+    let mut f = vec![
+        ("P_CSHR_CODE", "220000".to_owned()),
+        (
+            "P_CSHR_MSG",
+            if c.issued() {
+                "현금영수증 발행 성공 (cash receipt issued)".to_owned()
+            } else {
+                "입금 완료 시 현금영수증 발행 (issued at deposit)".to_owned()
+            },
+        ),
+        ("P_CSHR_AMT", c.amount.to_string()),
+        ("P_CSHR_SUP_AMT", c.supply.to_string()),
+        ("P_CSHR_TAX", c.tax.to_string()),
+        ("P_CSHR_SRVC_AMT", c.service.to_string()),
+        ("P_CSHR_TYPE", c.kind.clone()),
+    ];
+    if c.issued() {
+        f.push(("P_CSHR_DT", c.issued_at.clone()));
+        f.push(("P_CSHR_AUTH_NO", c.auth_no.clone()));
+    }
+    f
+}
+
+/// The `P_CSHR_*` fields a noti carries (PROTOCOL.md 2.6).
+pub(crate) const NOTI_CSHR_FIELDS: [&str; 7] = [
+    "P_CSHR_AMT",
+    "P_CSHR_SUP_AMT",
+    "P_CSHR_TAX",
+    "P_CSHR_SRVC_AMT",
+    "P_CSHR_TYPE",
+    "P_CSHR_DT",
+    "P_CSHR_AUTH_NO",
+];
 
 /// KST `YYYYMMDDhhmmss` `days` days after `millis`.
 fn wire_days_later(millis: u64, days: u64) -> String {
@@ -316,6 +373,11 @@ pub(crate) fn noti_fields_1trs(
             ("P_PRTC_CODE", get("P_CARD_PRTC_CODE")),
         ]);
     }
+    for k in NOTI_CSHR_FIELDS {
+        if out.reply.iter().any(|(n, _)| *n == k) {
+            f.push((k, get(k)));
+        }
+    }
     f
 }
 
@@ -338,7 +400,7 @@ pub(crate) async fn approve(
     body: Bytes,
 ) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::Approval));
-    faults.delay().await;
+    faults.delay(&sh).await;
     if faults.http500 {
         return server::http500();
     }
@@ -453,7 +515,7 @@ pub(crate) async fn net_cancel(
     body: Bytes,
 ) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::NetCancel));
-    faults.delay().await;
+    faults.delay(&sh).await;
     if faults.http500 {
         return server::http500();
     }

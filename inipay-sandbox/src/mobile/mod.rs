@@ -8,7 +8,9 @@ pub mod validate;
 
 use crate::faults::{Endpoint, HttpFaults};
 use crate::server::{self, Shared};
-use crate::state::{CardOutcome, Choice, Method, PaymentRequest, Session, SessionState};
+use crate::state::{
+    CardOutcome, CashReceipt, Choice, Method, PaymentRequest, Session, SessionState,
+};
 use crate::wire::{Charset, Form};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -43,7 +45,7 @@ pub(crate) async fn legacy_payment(
 
 async fn open_window(sh: &Arc<Shared>, method: Option<Method>, body: &[u8]) -> Response {
     let faults = HttpFaults::from(&sh.take_faults(Endpoint::Payment));
-    faults.delay().await;
+    faults.delay(sh).await;
     if faults.http500 {
         return server::http500();
     }
@@ -179,7 +181,36 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
             });
             choice.outcome = Some(CardOutcome::of_card_number(&digits));
         }
-        Method::Bank | Method::Vbank => choice.fn_code = pick(form.str("bank_code"), page::BANKS),
+        Method::Bank | Method::Vbank => {
+            choice.fn_code = pick(form.str("bank_code"), page::BANKS);
+            if page::offers_cash_receipt(&req) && form.str("cshr") == "Y" {
+                let (supply, tax) = CashReceipt::split(req.amt, req.tax, req.taxfree);
+                let number: String = form
+                    .str("cshr_no")
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect();
+                choice.cash_receipt = Some(CashReceipt {
+                    kind: if form.str("cshr_type") == "1" {
+                        "1"
+                    } else {
+                        "0"
+                    }
+                    .into(),
+                    number: if number.is_empty() {
+                        "0100001234".into()
+                    } else {
+                        number
+                    },
+                    amount: req.amt,
+                    supply,
+                    tax,
+                    service: 0,
+                    issued_at: String::new(),
+                    auth_no: String::new(),
+                });
+            }
+        }
         Method::Mobile => {
             choice.carrier = pick(form.str("carrier"), page::CARRIERS);
             choice.phone = form
@@ -268,6 +299,8 @@ pub(crate) fn seed_authenticated_card(sh: &Shared, mid: &str, oid: &str, amt: u6
         charset: Charset::EucKr,
         hpp_method: String::new(),
         mobile: String::new(),
+        tax: None,
+        taxfree: 0,
         quotabase: Vec::new(),
         vbank_deadline: None,
         reserved: Vec::new(),

@@ -42,6 +42,8 @@ pub enum WindowErrorKind {
     NotiUrlRequired,
     /// `amt_hash=Y` without `P_TIMESTAMP`/`P_CHKFAKE`.
     ChkfakeMissing,
+    /// `app_scheme` in `P_RESERVED` is not a URL scheme such as `myapp://`.
+    BadAppScheme,
 }
 
 /// A window error: the kind and the field concerned.
@@ -83,6 +85,7 @@ impl WindowError {
             WindowErrorKind::BadUrl => "bad_url",
             WindowErrorKind::NotiUrlRequired => "noti_url_required",
             WindowErrorKind::ChkfakeMissing => "chkfake_missing",
+            WindowErrorKind::BadAppScheme => "bad_app_scheme",
         }
     }
 
@@ -110,6 +113,7 @@ impl WindowError {
             WindowErrorKind::BadUrl => format!("{f} 는 http:// 또는 https:// 로 시작해야 합니다 ({f} must be an absolute http(s) URL)"),
             WindowErrorKind::NotiUrlRequired => "이 결제수단은 P_NOTI_URL 이 필요합니다 (P_NOTI_URL required for this method)".into(),
             WindowErrorKind::ChkfakeMissing => "amt_hash=Y 에는 P_TIMESTAMP 와 P_CHKFAKE 가 필요합니다 (P_TIMESTAMP and P_CHKFAKE required with amt_hash=Y)".into(),
+            WindowErrorKind::BadAppScheme => "app_scheme 은 myapp:// 형식이어야 합니다 (app_scheme must look like myapp://)".into(),
         }
     }
 }
@@ -146,6 +150,19 @@ fn check_url(f: &Form, name: &'static str) -> Result<(), WindowError> {
         Some(r) if !r.is_empty() && r.is_ascii() => Ok(()),
         _ => Err(WindowError::new(WindowErrorKind::BadUrl, name)),
     }
+}
+
+/// Whether `v` starts with a URL scheme and `://` (`myapp://`,
+/// `kakaotalk://`, `daumapps://open`): letters first, then letters, digits,
+/// `+`, `-` or `.` (RFC 3986 scheme syntax).
+pub fn is_app_scheme_url(v: &str) -> bool {
+    let Some((scheme, _)) = v.split_once("://") else {
+        return false;
+    };
+    let mut cs = scheme.chars();
+    cs.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && cs.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && v.is_ascii()
 }
 
 /// Characters INICIS forbids in ordinary fields (PROTOCOL.md 2.2).
@@ -250,12 +267,29 @@ pub fn validate(
     ] {
         check_len(&f, n, max)?;
     }
-    for n in ["P_NEXT_URL", "P_NOTI_URL", "P_RETURN_URL"] {
-        check_url(&f, n)?;
-    }
-
     let reserved = parse_reserved(f.str("P_RESERVED"));
     let flag = |k: &str| reserved.iter().any(|(a, b)| a == k && b == "Y");
+    let app_scheme = reserved
+        .iter()
+        .find(|(k, _)| k == "app_scheme")
+        .map(|(_, v)| v.as_str());
+    if let Some(s) = app_scheme
+        && !is_app_scheme_url(s)
+    {
+        return Err(WindowError::new(K::BadAppScheme, "P_RESERVED"));
+    }
+    for n in ["P_NEXT_URL", "P_NOTI_URL", "P_RETURN_URL"] {
+        // iOS app bank transfer (iosapp=Y with app_scheme): P_RETURN_URL is
+        // the app's own scheme, e.g. `myapp://` (PROTOCOL.md 2.2, 2.2.1).
+        if n == "P_RETURN_URL"
+            && flag("iosapp")
+            && app_scheme.is_some()
+            && is_app_scheme_url(f.str(n))
+        {
+            continue;
+        }
+        check_url(&f, n)?;
+    }
     let one_trs_bank = method == Method::Bank && !flag("twotrs_bank");
     if one_trs_bank {
         for n in ["P_NOTI_URL", "P_RETURN_URL"] {
@@ -306,6 +340,8 @@ pub fn validate(
         charset: Charset::from_p_charset(f.get("P_CHARSET")),
         hpp_method,
         mobile: f.str("P_MOBILE").to_owned(),
+        tax: f.get("P_TAX").and_then(|v| v.parse().ok()),
+        taxfree: f.str("P_TAXFREE").parse().unwrap_or(0),
         quotabase: f
             .str("P_QUOTABASE")
             .split(':')
@@ -376,6 +412,25 @@ mod tests {
             run(&with("P_UNAME", &"가".repeat(16))).unwrap_err().field,
             "P_UNAME"
         );
+    }
+
+    #[test]
+    fn app_scheme_syntax() {
+        for ok in [
+            "myapp://",
+            "kakaotalk://",
+            "daumapps://open",
+            "my.app+x-1://x",
+        ] {
+            assert!(is_app_scheme_url(ok), "{ok}");
+        }
+        for bad in ["myapp", "://", "1app://", "my app://", "앱://"] {
+            assert!(!is_app_scheme_url(bad), "{bad}");
+        }
+        let mut f = with("P_RESERVED", "app_scheme=myapp");
+        assert_eq!(run(&f).unwrap_err().kind, WindowErrorKind::BadAppScheme);
+        f = with("P_RESERVED", "app_scheme=myapp://");
+        assert!(run(&f).is_ok());
     }
 
     proptest! {
