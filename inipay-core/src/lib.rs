@@ -122,7 +122,7 @@ pub use order::{BillingOrder, Order};
 ///   `buyer_name = "..."`, `merchant_data = "..."`, `offer_period = "M2"`
 ///   (`"Y2"`, or 16/24 digits). Checked in EUC-KR at compile time.
 /// - `merchant_name = "..."` (`P_MNAME`, 30 bytes), `card_option = "selcode=14"`
-///   (`P_CARD_OPTION`, 10 bytes), `amount_hash = false` (no `P_CHKFAKE`),
+///   (`P_CARD_OPTION`, at most 64 bytes), `amount_hash = false` (no `P_CHKFAKE`),
 ///   `charset = "utf8" | "euc-kr"` (`P_CHARSET`, the charset of results).
 /// - `reserved(...)`: `P_RESERVED` options on top of
 ///   [`mobile::Reserved::recommended`]: flags `twotrs_isp`, `twotrs_bank`,

@@ -318,8 +318,8 @@ fn parse_struct_attrs<'a>(
                 "card_option" => {
                     let lit = roles::lit_str(&meta)?;
                     let v = lit.value();
-                    if v.is_empty() || v.len() > 10 || !v.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '&' | '"' | '?')) {
-                        cx.error_spanned_by(&lit, "P_CARD_OPTION is at most 10 ASCII characters without & \" ?, e.g. \"selcode=14\"");
+                    if v.is_empty() || v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | ':' | '|' | '_' | '-')) {
+                        cx.error_spanned_by(&lit, "P_CARD_OPTION is at most 64 ASCII letters, digits and = : | _ -, e.g. \"selcode=14:onlycard=visa3d\"");
                     }
                     opts.card_option = Some(lit);
                 }

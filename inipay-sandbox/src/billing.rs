@@ -323,8 +323,10 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
     } else {
         key.clone()
     };
-    let data1 = if crypto && !hpp {
-        let pw = input.str("card_pw2");
+    // data1 is sent "only to specific merchants" (seed manual): a window
+    // submitted without the password field issues the key without data1.
+    let pw = input.str("card_pw2");
+    let data1 = if crypto && !hpp && !pw.is_empty() {
         if pw.len() != 2 || !pw.bytes().all(|b| b.is_ascii_digit()) {
             return page::error_page(
                 None,

@@ -46,12 +46,17 @@ impl AutoForm {
     /// Finds the first `<form>` and its hidden inputs. The page's charset is
     /// taken from `accept-charset` (EUC-KR unless it says UTF-8).
     pub fn parse(page: &[u8]) -> Option<AutoForm> {
-        let lower_head = String::from_utf8_lossy(&page[..page.len().min(400)]).to_ascii_lowercase();
-        let charset = if lower_head.contains("charset=\"utf-8\"") {
-            Charset::Utf8
-        } else {
-            Charset::EucKr
-        };
+        // The charset is declared in the head; look up to `</head>` (styled
+        // pages put a long <style> before it) or the first 8 KiB.
+        let window = &page[..page.len().min(8192)];
+        let lower_head = String::from_utf8_lossy(window).to_ascii_lowercase();
+        let lower_head = lower_head.split("</head>").next().unwrap_or("");
+        let charset =
+            if lower_head.contains("charset=\"utf-8\"") || lower_head.contains("charset=utf-8") {
+                Charset::Utf8
+            } else {
+                Charset::EucKr
+            };
         let text = charset.decode(page).ok()?;
         let fstart = text.find("<form")?;
         let fend = text[fstart..].find('>')? + fstart;

@@ -1,7 +1,7 @@
 use inipay_core::Order;
 
 #[derive(Order)]
-#[inipay(methods(card), card_option = "selcode=14:onlycard=isp")]
+#[inipay(methods(card), card_option = "selcode=14 & isp")]
 struct Shop {
     order_id: String,
     amount: u64,
