@@ -62,14 +62,6 @@ const SELECT_FAILED_NET_CANCELS: &str = "SELECT order_id, mid, amount, state, ti
 const INSERT_MESSAGE: &str = "INSERT INTO ledger_messages \
     (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
-/// PostgreSQL only (data-modifying CTEs): message and event key in one
-/// round trip. `$12` is the event key; the order is `$11`.
-const INSERT_MESSAGE_AND_KEY: &str = "WITH m AS (INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
-    k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1) \
-    SELECT m.id AS id, (SELECT COUNT(*) FROM k) AS inserted FROM m";
 /// PostgreSQL only: the payment update and the message outcome in one
 /// round trip (the outcome is written only if the update matched).
 const UPDATE_PAYMENT_AND_OUTCOME: &str = "WITH u AS (UPDATE ledger_payments SET state = $3, \
@@ -78,6 +70,57 @@ const UPDATE_PAYMENT_AND_OUTCOME: &str = "WITH u AS (UPDATE ledger_payments SET 
     o AS (INSERT INTO ledger_applied (message_id, outcome, at) SELECT $9, $10, $8 FROM u \
     ON CONFLICT (message_id) DO NOTHING RETURNING 1) \
     SELECT (SELECT COUNT(*) FROM u) AS updated, (SELECT COUNT(*) FROM o) AS stored";
+/// The payment columns [`payment_from_row`] reads, for the combined
+/// statements below (`p.` qualified where a join needs it).
+macro_rules! payment_columns {
+    () => {
+        "order_id, mid, amount, state, tid, auth_tid, refunded, net_cancel_failures, \
+         acknowledged_at, created_at, updated_at, version"
+    };
+}
+/// PostgreSQL: the head of [`Core::record`] in one round trip: message,
+/// event key (`$12`), then the payment row locked `FOR UPDATE`. The lock
+/// waits on the key insert through the `n` dependency (an init plan of the
+/// `WHERE` clause), so locks are still taken key first, row second, as in
+/// the step-by-step path; a row updated by a concurrent transaction is
+/// returned in its latest committed version (READ COMMITTED re-check).
+/// Payment columns are NULL when the order is unknown.
+const RECORD_HEAD_PG: &str = concat!(
+    "WITH m AS (INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
+    k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
+    n AS (SELECT COUNT(*) AS inserted FROM k), \
+    p AS (SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE order_id = $11 AND (SELECT inserted FROM n) >= 0 FOR UPDATE) \
+    SELECT m.id AS id, n.inserted AS inserted, p.* FROM m CROSS JOIN n LEFT JOIN p ON true"
+);
+/// SQLite: the head of [`Core::record`] as one multi-statement query (one
+/// trip to the connection's worker thread; statements run in order inside
+/// the caller's `IMMEDIATE` transaction): the message (row `id`), the
+/// event key with the message's rowid (row `inserted` only if the key is
+/// new), the payment (row with `order_id`, absent if unknown).
+const RECORD_HEAD_SQLITE: &str = concat!(
+    "INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id; \
+    INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+    VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
+    RETURNING 1 AS inserted; \
+    SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE order_id = $11"
+);
+/// SQLite: the payment update and the outcome in one multi-statement query
+/// (rows `updated` and `stored`; a missing `updated` fails the caller,
+/// whose transaction then rolls back both).
+const UPDATE_PAYMENT_AND_OUTCOME_SQLITE: &str = "UPDATE ledger_payments SET state = $3, \
+    tid = $4, auth_tid = $5, refunded = $6, net_cancel_failures = $7, updated_at = $8, \
+    version = version + 1 WHERE order_id = $1 AND version = $2 RETURNING 1 AS updated; \
+    INSERT INTO ledger_applied (message_id, outcome, at) VALUES ($9, $10, $8) \
+    ON CONFLICT (message_id) DO NOTHING RETURNING 1 AS stored";
 const SELECT_MESSAGE_INTENT: &str = "SELECT intent, at FROM ledger_messages WHERE id = $1";
 const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_id = $1";
 const INSERT_OUTCOME: &str = "INSERT INTO ledger_applied (message_id, outcome, at) \
@@ -88,9 +131,6 @@ const INSERT_KEY: &str = "INSERT INTO ledger_transitions \
 const DELETE_KEY: &str = "DELETE FROM ledger_transitions WHERE event_key = $1";
 const TID_TAKEN: &str =
     "SELECT order_id FROM ledger_payments WHERE tid = $1 AND order_id <> $2 LIMIT 1";
-const UPDATE_PAYMENT: &str = "UPDATE ledger_payments SET state = $3, tid = $4, auth_tid = $5, \
-    refunded = $6, net_cancel_failures = $7, updated_at = $8, version = version + 1 \
-    WHERE order_id = $1 AND version = $2";
 const INSERT_PAYMENT: &str = "INSERT INTO ledger_payments \
     (order_id, mid, amount, state, refunded, net_cancel_failures, created_at, updated_at, version) \
     VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0) ON CONFLICT (order_id) DO NOTHING";
@@ -203,36 +243,63 @@ async fn insert_message(
     Ok(MessageId(row.try_get("id")?))
 }
 
-/// Inserts the message and, in the same statement, the event's key
-/// (PostgreSQL; events whose key does not depend on the message id).
-/// Returns the id and whether the key was new.
-async fn insert_message_and_key(
+/// What the head of [`Core::record`] found: the new message, whether the
+/// event's key was new (1) or already applied (0), and the payment (locked
+/// on PostgreSQL) with its version.
+struct Head {
+    id: MessageId,
+    key_inserted: u64,
+    current: Option<(Payment, i64)>,
+}
+
+/// Inserts the message and the event's key and reads the payment in one
+/// round trip (events whose key does not depend on the message id).
+async fn record_head(
     conn: &mut Conn,
     message: &Message,
     intent: &Intent,
-) -> Result<(MessageId, u64), LedgerError> {
+) -> Result<Head, LedgerError> {
     let prepared = Prepared::new(message, Some(intent));
     let key = EventKey::new(&intent.order_id, &intent.event, 0);
-    let row = sqlx::query(INSERT_MESSAGE_AND_KEY)
-        .bind(millis(message.at)?)
-        .bind(message.direction.as_str())
-        .bind(message.kind.as_str())
-        .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
-        .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
-        .bind(charset_name(message.charset))
-        .bind(prepared.body)
-        .bind(prepared.masked)
-        .bind(prepared.result_code)
-        .bind(prepared.intent)
-        .bind(intent.order_id.as_str())
-        .bind(key.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-    let inserted: i64 = row.try_get("inserted")?;
-    Ok((
-        MessageId(row.try_get("id")?),
-        u64::try_from(inserted).unwrap_or(0),
-    ))
+    let rows = sqlx::query(if COMBINED_STATEMENTS {
+        RECORD_HEAD_PG
+    } else {
+        RECORD_HEAD_SQLITE
+    })
+    .bind(millis(message.at)?)
+    .bind(message.direction.as_str())
+    .bind(message.kind.as_str())
+    .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
+    .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
+    .bind(charset_name(message.charset))
+    .bind(prepared.body)
+    .bind(prepared.masked)
+    .bind(prepared.result_code)
+    .bind(prepared.intent)
+    .bind(intent.order_id.as_str())
+    .bind(key.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let (mut id, mut key_inserted, mut current) = (None, 0u64, None);
+    for row in &rows {
+        if row.try_column("id").is_ok() {
+            id = Some(MessageId(row.try_get("id")?));
+        }
+        if row.try_column("inserted").is_ok() {
+            let n: i64 = row.try_get("inserted")?;
+            key_inserted = u64::try_from(n).map_err(|_| corrupt("inserted"))?;
+        }
+        if row.try_column("order_id").is_ok()
+            && row.try_get::<Option<String>, _>("order_id")?.is_some()
+        {
+            current = Some(payment_from_row(row)?);
+        }
+    }
+    Ok(Head {
+        id: id.ok_or(corrupt("id"))?,
+        key_inserted,
+        current,
+    })
 }
 
 async fn load_payment(
@@ -260,7 +327,7 @@ async fn apply_in(
     intent: &Intent,
     at: Timestamp,
     fresh: bool,
-    key_inserted: Option<u64>,
+    head: Option<(u64, Option<(Payment, i64)>)>,
 ) -> Result<Applied, LedgerError> {
     // A message appended in this same transaction has no outcome yet.
     if !fresh
@@ -273,18 +340,20 @@ async fn apply_in(
     }
     let order = &intent.order_id;
     let key = EventKey::new(order, &intent.event, id.0);
-    let inserted = match key_inserted {
-        Some(n) => n,
-        None => sqlx::query(INSERT_KEY)
-            .bind(key.as_str())
-            .bind(order.as_str())
-            .bind(id.0)
-            .bind(millis(at)?)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected(),
+    let (inserted, current) = match head {
+        Some(h) => h,
+        None => {
+            let inserted = sqlx::query(INSERT_KEY)
+                .bind(key.as_str())
+                .bind(order.as_str())
+                .bind(id.0)
+                .bind(millis(at)?)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            (inserted, load_payment(conn, order, true).await?)
+        }
     };
-    let current = load_payment(conn, order, true).await?;
     let applied = if inserted == 0 {
         match &current {
             Some((p, _)) => Applied::Duplicate { state: p.state },
@@ -315,7 +384,7 @@ async fn apply_in(
                 let update = sqlx::query(if COMBINED_STATEMENTS {
                     UPDATE_PAYMENT_AND_OUTCOME
                 } else {
-                    UPDATE_PAYMENT
+                    UPDATE_PAYMENT_AND_OUTCOME_SQLITE
                 })
                 .bind(order.as_str())
                 .bind(version)
@@ -325,27 +394,29 @@ async fn apply_in(
                 .bind(to_i64(next.refunded.get(), "refunded")?)
                 .bind(i64::from(next.net_cancel_failures))
                 .bind(millis(at)?);
-                if COMBINED_STATEMENTS {
-                    let row = update
-                        .bind(id.0)
-                        .bind(applied_to_text(&applied))
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    let (updated, stored): (i64, i64) =
-                        (row.try_get("updated")?, row.try_get("stored")?);
-                    if updated != 1 || stored != 1 {
-                        return Err(LedgerError::Contention {
-                            order: order.to_string(),
-                        });
+                let rows = update
+                    .bind(id.0)
+                    .bind(applied_to_text(&applied))
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let (mut updated, mut stored) = (0i64, 0i64);
+                for row in &rows {
+                    if row.try_column("updated").is_ok() {
+                        updated += row.try_get::<i64, _>("updated")?;
                     }
-                    return Ok(applied);
+                    if row.try_column("stored").is_ok() {
+                        stored += row.try_get::<i64, _>("stored")?;
+                    }
                 }
-                if update.execute(&mut *conn).await?.rows_affected() != 1 {
+                // The key is unique per event, so no other transaction can
+                // hold this message's outcome; anything else is contention
+                // (the caller's transaction rolls back).
+                if updated != 1 || stored != 1 {
                     return Err(LedgerError::Contention {
                         order: order.to_string(),
                     });
                 }
-                applied
+                return Ok(applied);
             }
             (Decision::Reject(r), _, _) => {
                 sqlx::query(DELETE_KEY)
@@ -443,17 +514,17 @@ impl Core {
 
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
         let mut tx = begin_write(&self.writer).await?;
-        let (id, key_inserted) =
-            if COMBINED_STATEMENTS && !matches!(intent.event, Event::NetCancelFailed { .. }) {
-                let (id, n) = insert_message_and_key(&mut tx, &message, &intent).await?;
-                (id, Some(n))
-            } else {
-                (
-                    insert_message(&mut tx, &message, Some(&intent)).await?,
-                    None,
-                )
-            };
-        let applied = apply_in(&mut tx, id, &intent, message.at, true, key_inserted).await?;
+        let (id, head) = if matches!(intent.event, Event::NetCancelFailed { .. }) {
+            // The key names the message id: step by step.
+            (
+                insert_message(&mut tx, &message, Some(&intent)).await?,
+                None,
+            )
+        } else {
+            let h = record_head(&mut tx, &message, &intent).await?;
+            (h.id, Some((h.key_inserted, h.current)))
+        };
+        let applied = apply_in(&mut tx, id, &intent, message.at, true, head).await?;
         tx.commit().await?;
         Ok(Recorded {
             message: id,
