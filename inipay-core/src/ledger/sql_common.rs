@@ -19,10 +19,16 @@
 //! 5. insert the message's outcome (primary key on the message id; it names
 //!    the states before and after, so the key row needs no update).
 //!
-//! On PostgreSQL (`COMBINED_STATEMENTS`) steps are folded into
-//! data-modifying CTEs to save round trips: message + key in one statement,
-//! payment update + outcome in another. The steps and their order are the
-//! same.
+//! [`Core::record`] (the hot path) makes four round trips: `BEGIN`; the
+//! head (message, key, payment read) as one query; the tail (payment update
+//! with version check + outcome) as one query; `COMMIT`. PostgreSQL
+//! (`COMBINED_STATEMENTS`) folds each group into one statement with
+//! data-modifying CTEs; SQLite runs each group as one multi-statement query
+//! (one trip to its worker thread). The steps, their order (key before the
+//! payment lock) and the unique-key idempotency are those above; the SQL
+//! text is static, so sqlx's prepared-statement cache serves every call.
+//! [`Core::apply`] and `NetCancelFailed` events (whose key names the
+//! message id) go step by step.
 
 use super::{COMBINED_STATEMENTS, Db, ROW_LOCKS, begin_write};
 use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json};

@@ -18,7 +18,8 @@ type Db = sqlx::Sqlite;
 /// `IMMEDIATE`; no row locks needed.
 const ROW_LOCKS: bool = false;
 
-/// SQLite has no data-modifying CTEs: one statement per step.
+/// SQLite has no data-modifying CTEs: grouped steps run as multi-statement
+/// queries instead.
 const COMBINED_STATEMENTS: bool = false;
 
 async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
