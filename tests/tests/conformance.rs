@@ -47,6 +47,7 @@ macro_rules! conformance {
                 Options {
                     noti_sources: Some(NotiIpAllowList::current()),
                     proxy_header: None,
+                    ledger: None,
                 }
             );
             scenario!(
@@ -54,6 +55,7 @@ macro_rules! conformance {
                 Options {
                     noti_sources: Some(NotiIpAllowList::current()),
                     proxy_header: Some("x-forwarded-for"),
+                    ledger: None,
                 }
             );
         }

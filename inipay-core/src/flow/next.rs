@@ -328,44 +328,19 @@ impl Flow {
                     tid: p.tid().clone(),
                     amount: p.amount(),
                 };
-                match self
-                    .ledger
-                    .record(reply_msg, Intent::new(oid.clone(), event))
-                    .await
-                {
-                    Ok(rec) if !matches!(rec.applied, Applied::Rejected(_)) => {
-                        let ev = FlowEvent::Paid {
-                            order_id: oid.clone(),
-                            tid: p.tid().clone(),
-                            amount: p.amount(),
-                        };
-                        self.emit(&ev, now).await;
-                        NextOutcome::Paid {
-                            order_id: oid,
-                            tid: p.tid().clone(),
-                            amount: p.amount(),
-                        }
-                    }
-                    Ok(_) => {
-                        self.undo(
-                            auth,
-                            oid,
-                            cancel_amount,
-                            "the ledger refused the approval",
-                            now,
-                        )
-                        .await
-                    }
-                    Err(_) => {
-                        self.undo(
-                            auth,
-                            oid,
-                            cancel_amount,
-                            "the ledger failed after approval",
-                            now,
-                        )
-                        .await
-                    }
+                if let Err(reason) = self.keep(reply_msg, &oid, event).await {
+                    return self.undo(auth, oid, cancel_amount, reason, now).await;
+                }
+                let ev = FlowEvent::Paid {
+                    order_id: oid.clone(),
+                    tid: p.tid().clone(),
+                    amount: p.amount(),
+                };
+                self.emit(&ev, now).await;
+                NextOutcome::Paid {
+                    order_id: oid,
+                    tid: p.tid().clone(),
+                    amount: p.amount(),
                 }
             }
             Ok(Approved::VbankIssued(v)) => {
@@ -373,45 +348,20 @@ impl Flow {
                     tid: v.tid().clone(),
                     amount: v.amount_due(),
                 };
-                match self
-                    .ledger
-                    .record(reply_msg, Intent::new(oid.clone(), event))
-                    .await
-                {
-                    Ok(rec) if !matches!(rec.applied, Applied::Rejected(_)) => {
-                        let ev = FlowEvent::VbankIssued {
-                            order_id: oid.clone(),
-                            tid: v.tid().clone(),
-                            account: Box::new(v.account().clone()),
-                        };
-                        self.emit_unacknowledged(&ev).await;
-                        NextOutcome::VbankIssued {
-                            order_id: oid,
-                            tid: v.tid().clone(),
-                            amount: v.amount_due(),
-                            account: Box::new(v.account().clone()),
-                        }
-                    }
-                    Ok(_) => {
-                        self.undo(
-                            auth,
-                            oid,
-                            cancel_amount,
-                            "the ledger refused the account issuance",
-                            now,
-                        )
-                        .await
-                    }
-                    Err(_) => {
-                        self.undo(
-                            auth,
-                            oid,
-                            cancel_amount,
-                            "the ledger failed after account issuance",
-                            now,
-                        )
-                        .await
-                    }
+                if let Err(reason) = self.keep(reply_msg, &oid, event).await {
+                    return self.undo(auth, oid, cancel_amount, reason, now).await;
+                }
+                let ev = FlowEvent::VbankIssued {
+                    order_id: oid.clone(),
+                    tid: v.tid().clone(),
+                    account: Box::new(v.account().clone()),
+                };
+                self.emit_unacknowledged(&ev).await;
+                NextOutcome::VbankIssued {
+                    order_id: oid,
+                    tid: v.tid().clone(),
+                    amount: v.amount_due(),
+                    account: Box::new(v.account().clone()),
                 }
             }
             Err(VerifyError::NotApproved(result)) => {
@@ -450,6 +400,23 @@ impl Flow {
                     now,
                 )
                 .await
+            }
+        }
+    }
+
+    /// Records a verified approval or issuance; `Err` names why it cannot
+    /// be kept (the caller then net-cancels it).
+    async fn keep(&self, reply: Message, oid: &OrderId, event: Event) -> Result<(), &'static str> {
+        match self
+            .ledger
+            .record(reply, Intent::new(oid.clone(), event))
+            .await
+        {
+            Ok(rec) if !matches!(rec.applied, Applied::Rejected(_)) => Ok(()),
+            Ok(_) => Err("the ledger refused the approval"),
+            Err(e) => {
+                tracing::error!(order_id = %oid, error = %e, "ledger failed after approval");
+                Err("the ledger failed after approval")
             }
         }
     }

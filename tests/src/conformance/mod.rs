@@ -150,12 +150,15 @@ impl EventHandler for Recorder {
 }
 
 /// Options of a harness.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// The flow's notification source allow-list (default: none, any source).
     pub noti_sources: Option<NotiIpAllowList>,
     /// The adapter's trusted proxy header (default: none, the TCP peer).
     pub proxy_header: Option<&'static str>,
+    /// The ledger (default: a fresh [`MemoryStore`]); fault scenarios pass a
+    /// wrapper that fails on purpose.
+    pub ledger: Option<Arc<dyn Ledger>>,
 }
 
 /// One scenario's world: sandbox, app, event recorder, HTTP client.
@@ -206,7 +209,10 @@ impl Harness {
         .expect("test merchant");
         let mut config = FlowConfig::new(&base_url, MOUNT).expect("flow config");
         config.noti_sources = options.noti_sources;
-        let ledger: Arc<dyn Ledger> = Arc::new(MemoryStore::new());
+        let ledger: Arc<dyn Ledger> = options
+            .ledger
+            .clone()
+            .unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let events = Arc::new(Recorder::default());
         let flow = Flow::new(
             merchant,

@@ -1,0 +1,125 @@
+//! The merchant's own database fails right after INICIS approved: the flow
+//! must net-cancel (망취소) and never report the order paid. Real HTTP, real
+//! sandbox, the Actix adapter; the ledger is a memory store that refuses to
+//! record approvals (the failure under test), everything else passes through.
+
+use inipay_core::ledger::{
+    Applied, BillkeyRecord, Created, Event, Intent, JournalEntry, Ledger, LedgerError,
+    LedgerFuture, MemoryStore, Message, MessageId, NewPayment, Payment, PaymentState,
+    Reconciliation, Recorded,
+};
+use inipay_core::time::Timestamp;
+use inipay_core::types::{OrderId, Tid};
+use inipay_sandbox::state::TxnStatus;
+use inipay_tests::conformance::browser::pay;
+use inipay_tests::conformance::scenarios::CARD;
+use inipay_tests::conformance::{Harness, Options, actix};
+use std::sync::Arc;
+
+/// A memory ledger whose `record` of an approval fails like a lost database.
+struct FailsOnApproval(MemoryStore);
+
+impl Ledger for FailsOnApproval {
+    fn create_payment(&self, p: NewPayment) -> LedgerFuture<'_, Created> {
+        self.0.create_payment(p)
+    }
+    fn append(&self, m: Message, i: Option<Intent>) -> LedgerFuture<'_, MessageId> {
+        self.0.append(m, i)
+    }
+    fn apply(&self, id: MessageId) -> LedgerFuture<'_, Applied> {
+        self.0.apply(id)
+    }
+    fn record(&self, m: Message, i: Intent) -> LedgerFuture<'_, Recorded> {
+        if matches!(i.event, Event::Approved { .. }) {
+            return Box::pin(async {
+                Err(LedgerError::Corrupt {
+                    column: "simulated outage",
+                })
+            });
+        }
+        self.0.record(m, i)
+    }
+    fn pending(&self) -> LedgerFuture<'_, Vec<MessageId>> {
+        self.0.pending()
+    }
+    fn acknowledge<'a>(&'a self, o: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
+        self.0.acknowledge(o, at)
+    }
+    fn payment<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Option<Payment>> {
+        self.0.payment(o)
+    }
+    fn payment_by_tid<'a>(&'a self, t: &'a Tid) -> LedgerFuture<'a, Option<Payment>> {
+        self.0.payment_by_tid(t)
+    }
+    fn payments_in_state(&self, s: PaymentState, limit: u32) -> LedgerFuture<'_, Vec<Payment>> {
+        self.0.payments_in_state(s, limit)
+    }
+    fn messages_of<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>> {
+        self.0.messages_of(o)
+    }
+    fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation> {
+        self.0.reconciliation(before)
+    }
+    fn put_billkey(&self, r: BillkeyRecord) -> LedgerFuture<'_, bool> {
+        self.0.put_billkey(r)
+    }
+    fn sealed_billkey<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>> {
+        self.0.sealed_billkey(o)
+    }
+}
+
+#[tokio::test]
+async fn ledger_failure_after_approval_is_net_cancelled_never_paid() {
+    let ledger: Arc<dyn Ledger> = Arc::new(FailsOnApproval(MemoryStore::new()));
+    let h = Harness::start_with(
+        actix::serve,
+        Options {
+            ledger: Some(ledger.clone()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let next = pay(&h, "ORD-DBDOWN", "CARD", "approve", CARD).await;
+    assert_eq!(
+        next.status, 303,
+        "the browser still lands on the result page"
+    );
+
+    let oid = OrderId::new("ORD-DBDOWN").unwrap();
+    let p = ledger.payment(&oid).await.unwrap().unwrap();
+    assert_eq!(
+        p.state,
+        PaymentState::NetCancelled,
+        "never approved in our books"
+    );
+    let txn = h
+        .sandbox
+        .transactions()
+        .into_iter()
+        .find(|t| t.oid == "ORD-DBDOWN")
+        .expect("INICIS approved it");
+    assert_eq!(
+        txn.status,
+        TxnStatus::NetCancelled,
+        "and the approval was withdrawn at INICIS"
+    );
+    // The approval reply that could not be applied is still in the journal.
+    let kinds: Vec<_> = ledger
+        .messages_of(&oid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message.kind)
+        .collect();
+    assert!(
+        kinds.contains(&inipay_core::ledger::MessageKind::NetCancelReply),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        h.events
+            .count(|e| matches!(e, inipay_core::flow::FlowEvent::Paid { .. })),
+        0,
+        "the app is never told it was paid"
+    );
+    h.stop().await;
+}
