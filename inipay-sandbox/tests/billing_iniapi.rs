@@ -219,15 +219,7 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
         let body = String::from_utf8(res.body()).unwrap();
         assert!(body.contains(&format!("&data1={}", pct(data1.as_bytes()))));
         // Not two digits: the window refuses.
-        let page = client()
-            .post(sb.url("/inibill/inibill_card.jsp"))
-            .body(utf8_form(&req))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = post_utf8_page(&sb, "/inibill/inibill_card.jsp", &req).await;
         assert!(page.contains("card_pw2"), "the window asks for it");
         let r = client()
             .post(sb.url("/inibill/sandbox/complete"))
@@ -252,15 +244,7 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
             "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
             &[("flg_crypto", "Y")],
         );
-        let page = client()
-            .post(sb.url("/inibill/inibill_card.jsp"))
-            .body(utf8_form(&bad))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = post_utf8_page(&sb, "/inibill/inibill_card.jsp", &bad).await;
         assert_eq!(
             meta(&page, "inicis-error-kind").as_deref(),
             Some("hash_mismatch")
@@ -282,15 +266,7 @@ async fn inibill_cancel_and_unknown_mid() {
     assert!(res.fields.get("billkey").is_none());
     let mut req = req.clone();
     req[0] = ("mid", "INIpayTest");
-    let page = client()
-        .post(sb.url("/inibill/inibill_card.jsp"))
-        .body(utf8_form(&req))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = post_utf8_page(&sb, "/inibill/inibill_card.jsp", &req).await;
     assert_eq!(
         meta(&page, "inicis-error-kind").as_deref(),
         Some("unknown_mid")

@@ -221,6 +221,19 @@ pub fn session_of(html: &str) -> String {
 }
 
 /// Meta tag content of an error page.
+/// POSTs `fields` as a UTF-8 form to the sandbox path and returns the page text.
+pub async fn post_utf8_page(sb: &Sandbox, path: &str, fields: &[(&str, &str)]) -> String {
+    client()
+        .post(sb.url(path))
+        .body(utf8_form(fields))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub fn meta(html: &str, name: &str) -> Option<String> {
     let pat = format!("<meta name=\"{name}\" content=\"");
     let i = html.find(&pat)? + pat.len();
