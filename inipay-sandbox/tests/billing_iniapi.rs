@@ -49,6 +49,9 @@ fn session_of_bill(page: &str) -> String {
     session_of(page)
 }
 
+/// PROTOCOL.md 3.3 / 6 V1: hashdata of the manual's sample (ORDERID1234, 20130808171939).
+const V1_HASHDATA: &str = "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69";
+
 fn card_req<'a>(
     oid: &'a str,
     hash: &'a str,
@@ -78,11 +81,7 @@ fn card_req<'a>(
 async fn inibill_card_key_then_billing_charge_then_refund() {
     let (sb, _c) = start().await;
     // V1 vector of PROTOCOL.md 3.3.
-    let req = card_req(
-        "ORDERID1234",
-        "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
-        &[],
-    );
+    let req = card_req("ORDERID1234", V1_HASHDATA, &[]);
     let res = inibill(
         &sb,
         "/inibill/inibill_card.jsp",
@@ -239,11 +238,7 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
             Some("bad_card_pw")
         );
         // The hash without price is refused when flg_crypto=Y.
-        let bad = card_req(
-            "ORDERID1234",
-            "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
-            &[("flg_crypto", "Y")],
-        );
+        let bad = card_req("ORDERID1234", V1_HASHDATA, &[("flg_crypto", "Y")]);
         let page = post_utf8_page(&sb, "/inibill/inibill_card.jsp", &bad).await;
         assert_eq!(
             meta(&page, "inicis-error-kind").as_deref(),
@@ -255,11 +250,7 @@ async fn inibill_flg_crypto_encrypts_billkey_zero_iv_or_key_prefix() {
 #[tokio::test]
 async fn inibill_cancel_and_unknown_mid() {
     let (sb, _c) = start().await;
-    let req = card_req(
-        "ORDERID1234",
-        "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
-        &[],
-    );
+    let req = card_req("ORDERID1234", V1_HASHDATA, &[]);
     let res = inibill(&sb, "/inibill/inibill_card.jsp", &req, "cancel", &[]).await;
     assert_eq!(res.fields.get("resultcode"), Some("01"));
     assert!(res.fields.get("resultmsg").unwrap().contains("[cancel]"));
@@ -276,11 +267,7 @@ async fn inibill_cancel_and_unknown_mid() {
 #[tokio::test]
 async fn inibill_hpp_key_charges_only_the_same_amount() {
     let (sb, _c) = start().await;
-    let req = card_req(
-        "ORDERID1234",
-        "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
-        &[],
-    );
+    let req = card_req("ORDERID1234", V1_HASHDATA, &[]);
     let res = inibill(
         &sb,
         "/inibill/inibill_hpp.jsp",
@@ -613,11 +600,7 @@ async fn v2(sb: &Sandbox, service: &str, body: String) -> Value {
 #[tokio::test]
 async fn v2_billing_refund_partial_inquiry() {
     let (sb, _c) = start().await;
-    let req = card_req(
-        "ORDERID1234",
-        "964bc7c98d9b3ca3a1375d97bd5637a92209869b55f397ea8a47f9b088fe9c69",
-        &[],
-    );
+    let req = card_req("ORDERID1234", V1_HASHDATA, &[]);
     let key = inibill(&sb, "/inibill/inibill_card.jsp", &req, "approve", &[])
         .await
         .fields
