@@ -19,14 +19,22 @@
 //! 5. insert the message's outcome (primary key on the message id; it names
 //!    the states before and after, so the key row needs no update).
 //!
-//! [`Core::record`] (the hot path) makes four round trips: `BEGIN`; the
-//! head (message, key, payment read) as one query; the tail (payment update
-//! with version check + outcome) as one query; `COMMIT`. PostgreSQL
-//! (`COMBINED_STATEMENTS`) folds each group into one statement with
-//! data-modifying CTEs; SQLite runs each group as one multi-statement query
-//! (one trip to its worker thread). The steps, their order (key before the
-//! payment lock) and the unique-key idempotency are those above; the SQL
-//! text is static, so sqlx's prepared-statement cache serves every call.
+//! [`Core::record`] is the hot path (measured by `bench/ledger.sh`):
+//! - PostgreSQL (`COMBINED_STATEMENTS`): two round trips and no
+//!   transaction held across the network: read the payment and whether the
+//!   event's key was applied, [`decide`], then one statement (data-modifying
+//!   CTEs, atomic on its own) writes message, key, payment and outcome
+//!   after re-checking the payment's version and the key. If a concurrent
+//!   writer got in between, the statement aborts itself, nothing is
+//!   written, and the message is recorded step by step.
+//! - SQLite: the step-by-step transaction in two trips to the connection's
+//!   thread: `BEGIN IMMEDIATE` + head (message, key, payment read), then
+//!   tail (payment update, outcome) + `COMMIT` ([`RawTransaction`] closes
+//!   the connection if the caller's future is dropped in between).
+//!
+//! The steps, their order (key before the payment lock) and the unique-key
+//! idempotency are those above; the SQL text is static, so sqlx's
+//! prepared-statement cache serves every call.
 //! [`Core::apply`] and `NetCancelFailed` events (whose key names the
 //! message id) go step by step.
 
@@ -94,7 +102,7 @@ macro_rules! payment_columns {
 const RECORD_HEAD_PG: &str = concat!(
     "WITH m AS (INSERT INTO ledger_messages \
     (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
     k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
     SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
     n AS (SELECT COUNT(*) AS inserted FROM k), \
@@ -108,29 +116,128 @@ const RECORD_HEAD_PG: &str = concat!(
 /// the caller's `IMMEDIATE` transaction): the message (row `id`), the
 /// event key with the message's rowid (row `inserted` only if the key is
 /// new), the payment (row with `order_id`, absent if unknown).
-const RECORD_HEAD_SQLITE: &str = concat!(
-    "INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id; \
-    INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
-    RETURNING 1 AS inserted; \
-    SELECT ",
-    payment_columns!(),
-    " FROM ledger_payments WHERE order_id = $11"
-);
+macro_rules! record_head_sqlite {
+    () => {
+        concat!(
+            "INSERT INTO ledger_messages \
+            (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, \
+            intent_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id; \
+            INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+            VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
+            RETURNING 1 AS inserted; \
+            SELECT ",
+            payment_columns!(),
+            " FROM ledger_payments WHERE order_id = $11"
+        )
+    };
+}
+/// See [`record_head_sqlite`].
+const RECORD_HEAD_SQLITE: &str = record_head_sqlite!();
+/// SQLite, [`Core::record`]: the transaction's `BEGIN IMMEDIATE` and its
+/// head in one trip to the connection's thread (see [`RawTransaction`]).
+const BEGIN_AND_RECORD_HEAD_SQLITE: &str = concat!("BEGIN IMMEDIATE; ", record_head_sqlite!());
 /// SQLite: the payment update and the outcome in one multi-statement query
-/// (rows `updated` and `stored`; a missing `updated` fails the caller,
-/// whose transaction then rolls back both).
-const UPDATE_PAYMENT_AND_OUTCOME_SQLITE: &str = "UPDATE ledger_payments SET state = $3, \
-    tid = $4, auth_tid = $5, refunded = $6, net_cancel_failures = $7, updated_at = $8, \
-    version = version + 1 WHERE order_id = $1 AND version = $2 RETURNING 1 AS updated; \
-    INSERT INTO ledger_applied (message_id, outcome, at) VALUES ($9, $10, $8) \
-    ON CONFLICT (message_id) DO NOTHING RETURNING 1 AS stored";
+/// (rows `updated` and `stored`). An update that matched no row leaves the
+/// outcome NULL, which its NOT NULL constraint refuses: the query fails
+/// before anything after it (a `COMMIT`) runs, and the caller rolls back.
+/// `$set` names the TID columns the transition changes: SQLite rewrites the
+/// index of every column a `SET` assigns, changed or not. `$end` is `""` or
+/// `"; COMMIT"`.
+macro_rules! update_payment_and_outcome_sqlite {
+    ($set:literal, $end:literal) => {
+        concat!(
+            "UPDATE ledger_payments SET state = $3, ",
+            $set,
+            "refunded = $6, net_cancel_failures = $7, updated_at = $8, \
+            version = version + 1 WHERE order_id = $1 AND version = $2 RETURNING 1 AS updated; \
+            INSERT INTO ledger_applied (message_id, outcome, at) \
+            VALUES ($9, CASE WHEN changes() = 1 THEN $10 END, $8) \
+            ON CONFLICT (message_id) DO NOTHING RETURNING 1 AS stored",
+            $end
+        )
+    };
+}
+/// [`update_payment_and_outcome_sqlite`] by (TID changes, auth TID changes).
+macro_rules! update_payment_and_outcome_sqlite_sets {
+    ($end:literal) => {
+        [
+            [
+                update_payment_and_outcome_sqlite!("", $end),
+                update_payment_and_outcome_sqlite!("auth_tid = $5, ", $end),
+            ],
+            [
+                update_payment_and_outcome_sqlite!("tid = $4, ", $end),
+                update_payment_and_outcome_sqlite!("tid = $4, auth_tid = $5, ", $end),
+            ],
+        ]
+    };
+}
+/// [`update_payment_and_outcome_sqlite`] by (ends with `COMMIT`, TID
+/// changes, auth TID changes).
+const UPDATE_PAYMENT_AND_OUTCOME_SQLITE: [[[&str; 2]; 2]; 2] = [
+    update_payment_and_outcome_sqlite_sets!(""),
+    update_payment_and_outcome_sqlite_sets!("; COMMIT"),
+];
+/// PostgreSQL fast path of [`Core::record`], read (no transaction): the
+/// payment (`$1`) and whether the event's key (`$2`) was applied before.
+const FAST_SNAPSHOT_PG: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    ", EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $2) AS seen \
+    FROM ledger_payments WHERE order_id = $1"
+);
+/// PostgreSQL fast path, write of a transition decided on the snapshot, as
+/// one statement (atomic without `BEGIN`/`COMMIT`): the message, the event
+/// key, the payment update if its version (`$14`) is still the one decided
+/// on and the key was new, and the outcome (`$20`) if the update happened.
+/// Key first, payment row second, as in the step-by-step path. Anything
+/// short of all four (the key was claimed or the payment changed by a
+/// concurrent writer since the read) aborts the whole statement with
+/// `IL001` (migration 2); a TID taken by another order aborts it with the
+/// unique violation. Either way nothing is written, also when the caller's
+/// future was dropped and the statement runs unobserved: the statement is
+/// all or nothing, so a message never waits without its outcome.
+const FAST_TRANSITION_PG: &str = "WITH m AS (INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
+    k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
+    u AS (UPDATE ledger_payments SET state = $15, tid = $16, auth_tid = $17, refunded = $18, \
+    net_cancel_failures = $19, updated_at = $1, version = version + 1 \
+    WHERE order_id = $11 AND version = $14 AND EXISTS (SELECT 1 FROM k) RETURNING 1), \
+    o AS (INSERT INTO ledger_applied (message_id, outcome, at) \
+    SELECT m.id, $20, $1 FROM m WHERE EXISTS (SELECT 1 FROM u) RETURNING 1) \
+    SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM o) \
+    THEN ledger_fast_path_conflict() END AS conflict FROM m";
+/// PostgreSQL fast path, write of an outcome without a transition (`$14`)
+/// as one statement: the message and the outcome, if `$15` (a duplicate:
+/// a committed key never goes away) or if the payment's version is still
+/// `$16` and the key still unapplied (a rejection decided on the
+/// snapshot); otherwise the statement aborts with `IL001`, writing nothing.
+const FAST_OUTCOME_PG: &str = "WITH m AS (INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
+    o AS (INSERT INTO ledger_applied (message_id, outcome, at) SELECT m.id, $14, $1 FROM m \
+    WHERE $15 OR EXISTS (SELECT 1 FROM ledger_payments WHERE order_id = $11 AND version = $16 \
+    AND NOT EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $12)) RETURNING 1) \
+    SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM o) \
+    THEN ledger_fast_path_conflict() END AS conflict FROM m";
+/// SQLSTATEs after which the fast path's statement left nothing behind and
+/// the step-by-step path records the message instead: `ledger_fast_path_conflict()`
+/// and `unique_violation` (a TID another order holds).
+const FAST_PATH_FALLBACK: [&str; 2] = ["IL001", "23505"];
 const SELECT_MESSAGE_INTENT: &str = "SELECT intent, at FROM ledger_messages WHERE id = $1";
 const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_id = $1";
-const INSERT_OUTCOME: &str = "INSERT INTO ledger_applied (message_id, outcome, at) \
-    VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING";
+macro_rules! insert_outcome {
+    () => {
+        "INSERT INTO ledger_applied (message_id, outcome, at) \
+        VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING"
+    };
+}
+/// See [`insert_outcome`].
+const INSERT_OUTCOME: &str = insert_outcome!();
+/// SQLite, [`Core::record`]: the outcome and the transaction's `COMMIT`.
+const INSERT_OUTCOME_AND_COMMIT: &str = concat!(insert_outcome!(), "; COMMIT");
 const INSERT_KEY: &str = "INSERT INTO ledger_transitions \
     (event_key, order_id, message_id, at) VALUES ($1, $2, $3, $4) \
     ON CONFLICT (event_key) DO NOTHING";
@@ -149,7 +256,8 @@ const EXISTS: &str = "SELECT 1 AS one FROM ledger_payments WHERE order_id = $1";
 const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m.tid, \
     m.charset, m.body, m.masked, m.result_code, a.outcome FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
-    WHERE m.order_id = $1 OR m.intent_order = $1 ORDER BY m.id";
+    WHERE m.id IN (SELECT id FROM ledger_messages WHERE order_id = $1 \
+    UNION ALL SELECT id FROM ledger_messages WHERE intent_order = $1) ORDER BY m.id";
 const INSERT_BILLKEY: &str = "INSERT INTO ledger_billkeys \
     (order_id, mid, tid, key_id, nonce, ciphertext, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
     ON CONFLICT (order_id) DO NOTHING";
@@ -226,6 +334,45 @@ fn snapshot(p: &Payment) -> Snapshot {
     }
 }
 
+/// The journal's `intent_order` column: the order an intent applies to, kept
+/// only when the message itself names another order or none (migration 2
+/// indexes only the rows that have one; `messages_of` reads both columns).
+fn stored_intent_order(message: &Message, intent: Option<&Intent>) -> Option<String> {
+    intent
+        .map(|i| &i.order_id)
+        .filter(|o| message.order_id.as_ref() != Some(*o))
+        .map(|o| o.as_str().to_owned())
+}
+
+/// A query on this database.
+type Query<'a> = sqlx::query::Query<'a, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Binds the parameters shared by the statements that journal a message
+/// together with its event: `$1`-`$10` the message's columns, `$11` the
+/// intent's order, `$12` the event key, `$13` the stored `intent_order`.
+fn bind_journal<'a>(
+    query: Query<'a>,
+    message: &Message,
+    intent: &Intent,
+    key: &EventKey,
+) -> Result<Query<'a>, LedgerError> {
+    let prepared = Prepared::new(message, Some(intent));
+    Ok(query
+        .bind(millis(message.at)?)
+        .bind(message.direction.as_str())
+        .bind(message.kind.as_str())
+        .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
+        .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(charset_name(message.charset))
+        .bind(prepared.body)
+        .bind(prepared.masked)
+        .bind(prepared.result_code)
+        .bind(prepared.intent)
+        .bind(intent.order_id.as_str().to_owned())
+        .bind(key.as_str().to_owned())
+        .bind(stored_intent_order(message, Some(intent))))
+}
+
 async fn insert_message(
     conn: &mut Conn,
     message: &Message,
@@ -243,7 +390,7 @@ async fn insert_message(
         .bind(prepared.masked)
         .bind(prepared.result_code)
         .bind(prepared.intent)
-        .bind(intent.map(|i| i.order_id.as_str().to_owned()))
+        .bind(stored_intent_order(message, intent))
         .fetch_one(&mut *conn)
         .await?;
     Ok(MessageId(row.try_get("id")?))
@@ -265,29 +412,26 @@ async fn record_head(
     message: &Message,
     intent: &Intent,
 ) -> Result<Head, LedgerError> {
-    let prepared = Prepared::new(message, Some(intent));
     let key = EventKey::new(&intent.order_id, &intent.event, 0);
-    let rows = sqlx::query(if COMBINED_STATEMENTS {
-        RECORD_HEAD_PG
-    } else {
-        RECORD_HEAD_SQLITE
-    })
-    .bind(millis(message.at)?)
-    .bind(message.direction.as_str())
-    .bind(message.kind.as_str())
-    .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
-    .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
-    .bind(charset_name(message.charset))
-    .bind(prepared.body)
-    .bind(prepared.masked)
-    .bind(prepared.result_code)
-    .bind(prepared.intent)
-    .bind(intent.order_id.as_str())
-    .bind(key.as_str())
+    let rows = bind_journal(
+        sqlx::query(if COMBINED_STATEMENTS {
+            RECORD_HEAD_PG
+        } else {
+            RECORD_HEAD_SQLITE
+        }),
+        message,
+        intent,
+        &key,
+    )?
     .fetch_all(&mut *conn)
     .await?;
+    head_from_rows(&rows)
+}
+
+/// Reads the rows of a record head (either database).
+fn head_from_rows(rows: &[DbRow]) -> Result<Head, LedgerError> {
     let (mut id, mut key_inserted, mut current) = (None, 0u64, None);
-    for row in &rows {
+    for row in rows {
         if row.try_column("id").is_ok() {
             id = Some(MessageId(row.try_get("id")?));
         }
@@ -334,6 +478,7 @@ async fn apply_in(
     at: Timestamp,
     fresh: bool,
     head: Option<(u64, Option<(Payment, i64)>)>,
+    commit: bool,
 ) -> Result<Applied, LedgerError> {
     // A message appended in this same transaction has no outcome yet.
     if !fresh
@@ -390,7 +535,9 @@ async fn apply_in(
                 let update = sqlx::query(if COMBINED_STATEMENTS {
                     UPDATE_PAYMENT_AND_OUTCOME
                 } else {
-                    UPDATE_PAYMENT_AND_OUTCOME_SQLITE
+                    UPDATE_PAYMENT_AND_OUTCOME_SQLITE[usize::from(commit)]
+                        [usize::from(next.tid != cur.tid)]
+                        [usize::from(next.auth_tid != cur.auth_tid)]
                 })
                 .bind(order.as_str())
                 .bind(version)
@@ -440,13 +587,17 @@ async fn apply_in(
             }
         }
     };
-    let stored = sqlx::query(INSERT_OUTCOME)
-        .bind(id.0)
-        .bind(applied_to_text(&applied))
-        .bind(millis(at)?)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let stored = sqlx::query(if commit {
+        INSERT_OUTCOME_AND_COMMIT
+    } else {
+        INSERT_OUTCOME
+    })
+    .bind(id.0)
+    .bind(applied_to_text(&applied))
+    .bind(millis(at)?)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if stored == 0 {
         // A racing apply of the same message stored its outcome first.
         let row = sqlx::query(SELECT_OUTCOME)
@@ -456,6 +607,91 @@ async fn apply_in(
         return applied_from_text(&row.try_get::<String, _>("outcome")?);
     }
     Ok(applied)
+}
+
+/// SQLite: [`Core::record`] in two trips to the connection's thread, the
+/// first beginning the transaction (`BEGIN IMMEDIATE` and the head), the
+/// second ending it (the tail and `COMMIT`); a TID change adds one lookup.
+/// The same steps as the step-by-step path; on an error the caller rolls
+/// back.
+async fn record_in(
+    conn: &mut Conn,
+    message: &Message,
+    intent: &Intent,
+) -> Result<Recorded, LedgerError> {
+    let key = EventKey::new(&intent.order_id, &intent.event, 0);
+    let rows = bind_journal(
+        sqlx::query(BEGIN_AND_RECORD_HEAD_SQLITE),
+        message,
+        intent,
+        &key,
+    )?
+    .fetch_all(&mut *conn)
+    .await?;
+    let head = head_from_rows(&rows)?;
+    let applied = apply_in(
+        conn,
+        head.id,
+        intent,
+        message.at,
+        true,
+        Some((head.key_inserted, head.current)),
+        true,
+    )
+    .await?;
+    Ok(Recorded {
+        message: head.id,
+        applied,
+    })
+}
+
+/// A writer connection in a transaction begun by SQL text rather than by
+/// sqlx (so that `BEGIN` and `COMMIT` share trips with other statements).
+/// Dropped before [`RawTransaction::done`] or a successful rollback (a
+/// cancelled future, a panic), the connection is closed instead of going
+/// back to the pool, and SQLite rolls the open transaction back.
+struct RawTransaction {
+    conn: Option<sqlx::pool::PoolConnection<Db>>,
+}
+
+impl RawTransaction {
+    async fn acquire(pool: &Pool<Db>) -> Result<RawTransaction, LedgerError> {
+        Ok(RawTransaction {
+            conn: Some(pool.acquire().await?),
+        })
+    }
+
+    fn conn(&mut self) -> &mut Conn {
+        match self.conn.as_mut() {
+            Some(c) => c,
+            // `done` and `rollback` take `self`: no call can follow them.
+            None => unreachable!("RawTransaction used after it ended"),
+        }
+    }
+
+    /// The transaction committed (or never began): back to the pool.
+    fn done(mut self) {
+        self.conn = None;
+    }
+
+    /// Rolls back and returns the connection to the pool; if `ROLLBACK`
+    /// fails (also when no transaction began), closes it instead: a fresh
+    /// connection is cheap, one left inside a transaction is not.
+    async fn rollback(mut self) {
+        if let Some(mut c) = self.conn.take()
+            && sqlx::query("ROLLBACK").execute(&mut *c).await.is_err()
+        {
+            c.close_on_drop();
+        }
+    }
+}
+
+impl Drop for RawTransaction {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            c.close_on_drop();
+        }
+    }
 }
 
 /// The database-independent part of a SQL store.
@@ -513,12 +749,31 @@ impl Core {
         let intent: Option<String> = row.try_get("intent")?;
         let intent = intent_from_json(&intent.ok_or(LedgerError::NothingToApply(id))?)?;
         let at = ts(row.try_get("at")?, "at")?;
-        let applied = apply_in(&mut tx, id, &intent, at, false, None).await?;
+        let applied = apply_in(&mut tx, id, &intent, at, false, None, false).await?;
         tx.commit().await?;
         Ok(applied)
     }
 
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
+        if COMBINED_STATEMENTS
+            && !matches!(intent.event, Event::NetCancelFailed { .. })
+            && let Some(r) = self.record_fast(&message, &intent).await?
+        {
+            return Ok(r);
+        }
+        if !COMBINED_STATEMENTS && !matches!(intent.event, Event::NetCancelFailed { .. }) {
+            let mut tx = RawTransaction::acquire(&self.writer).await?;
+            return match record_in(tx.conn(), &message, &intent).await {
+                Ok(r) => {
+                    tx.done();
+                    Ok(r)
+                }
+                Err(e) => {
+                    tx.rollback().await;
+                    Err(e)
+                }
+            };
+        }
         let mut tx = begin_write(&self.writer).await?;
         let (id, head) = if matches!(intent.event, Event::NetCancelFailed { .. }) {
             // The key names the message id: step by step.
@@ -530,12 +785,86 @@ impl Core {
             let h = record_head(&mut tx, &message, &intent).await?;
             (h.id, Some((h.key_inserted, h.current)))
         };
-        let applied = apply_in(&mut tx, id, &intent, message.at, true, head).await?;
+        let applied = apply_in(&mut tx, id, &intent, message.at, true, head, false).await?;
         tx.commit().await?;
         Ok(Recorded {
             message: id,
             applied,
         })
+    }
+
+    /// PostgreSQL: [`Core::record`] in two round trips, neither holding a
+    /// lock across the network: read the payment and whether the event was
+    /// applied, [`decide`], then write message, key, payment and outcome as
+    /// one statement that re-checks the payment's version and the key. When
+    /// a concurrent writer got in between, the statement aborts, nothing is
+    /// written, and `None` sends the caller down the step-by-step path (as
+    /// for an unknown order).
+    async fn record_fast(
+        &self,
+        message: &Message,
+        intent: &Intent,
+    ) -> Result<Option<Recorded>, LedgerError> {
+        let order = &intent.order_id;
+        let key = EventKey::new(order, &intent.event, 0);
+        // One connection for both statements (no transaction spans them).
+        let mut conn = self.writer.acquire().await?;
+        let Some(row) = sqlx::query(FAST_SNAPSHOT_PG)
+            .bind(order.as_str())
+            .bind(key.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(None); // unknown order: rare, keep one code path
+        };
+        let (payment, version) = payment_from_row(&row)?;
+        let cur = snapshot(&payment);
+        let plan = if row.try_get::<bool, _>("seen")? {
+            Err((Applied::Duplicate { state: cur.state }, true))
+        } else {
+            match decide(Some(&cur), &intent.event) {
+                Decision::Write(next) => Ok(next),
+                Decision::Reject(r) => Err((Applied::Rejected(r), false)),
+            }
+        };
+        let written = match &plan {
+            Ok(next) => {
+                let applied = outcome_of(&cur, next);
+                bind_journal(sqlx::query(FAST_TRANSITION_PG), message, intent, &key)?
+                    .bind(version)
+                    .bind(next.state.as_str())
+                    .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
+                    .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
+                    .bind(to_i64(next.refunded.get(), "refunded")?)
+                    .bind(i64::from(next.net_cancel_failures))
+                    .bind(applied_to_text(&applied))
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map(|row| (row, applied))
+            }
+            Err((applied, duplicate)) => {
+                bind_journal(sqlx::query(FAST_OUTCOME_PG), message, intent, &key)?
+                    .bind(applied_to_text(applied))
+                    .bind(*duplicate)
+                    .bind(version)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map(|row| (row, applied.clone()))
+            }
+        };
+        match written {
+            Ok((row, applied)) => Ok(Some(Recorded {
+                message: MessageId(row.try_get("id")?),
+                applied,
+            })),
+            Err(sqlx::Error::Database(e))
+                if e.code()
+                    .is_some_and(|c| FAST_PATH_FALLBACK.contains(&c.as_ref())) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn pending(&self) -> Result<Vec<MessageId>, LedgerError> {

@@ -27,13 +27,22 @@ async fn begin_write(pool: &Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::
 }
 
 fn migrator() -> Migrator {
-    let mut m = Migrator::with_migrations(vec![Migration::new(
-        1,
-        "ledger".into(),
-        MigrationType::Simple,
-        include_str!("migrations/sqlite/0001_ledger.sql").into_sql_str(),
-        false,
-    )]);
+    let mut m = Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "ledger".into(),
+            MigrationType::Simple,
+            include_str!("migrations/sqlite/0001_ledger.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "lean writes".into(),
+            MigrationType::Simple,
+            include_str!("migrations/sqlite/0002_lean_writes.sql").into_sql_str(),
+            false,
+        ),
+    ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m
 }

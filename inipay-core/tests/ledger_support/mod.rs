@@ -67,6 +67,38 @@ pub fn deposit_noti(order: &OrderId, tid: &Tid, amount: u64, t: u64) -> (Message
     )
 }
 
+/// Creates `order` for 1,000 won and records its virtual account `tid` as
+/// issued (the state a deposit notification finds).
+pub async fn vbank_issued(l: &dyn inipay_core::ledger::Ledger, order: &OrderId, tid: &Tid) {
+    l.create_payment(inipay_core::ledger::NewPayment::new(
+        order.clone(),
+        mid(),
+        Amount::won(1000),
+        at(0),
+    ))
+    .await
+    .unwrap();
+    let r = l
+        .record(
+            msg(
+                MessageKind::ApprovalReply,
+                order,
+                "P_STATUS=00&P_TYPE=VBANK",
+                1,
+            ),
+            intent(
+                order,
+                Event::VbankIssued {
+                    tid: tid.clone(),
+                    amount: Amount::won(1000),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(r.applied.is_transition(), "{:?}", r.applied);
+}
+
 /// A unique directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 

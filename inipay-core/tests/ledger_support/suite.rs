@@ -15,6 +15,7 @@ pub async fn run(l: &dyn Ledger) {
     vbank_issue_then_deposit_exactly_once(l).await;
     deposit_before_issuance_is_refused_without_consuming_the_key(l).await;
     unknown_order_is_journaled_and_refused(l).await;
+    message_without_order_is_found_by_its_intent(l).await;
     refunds_partial_then_full(l).await;
     user_cancel_failure_and_decline(l).await;
     failed_net_cancel_shows_in_reconciliation(l).await;
@@ -404,6 +405,32 @@ async fn unknown_order_is_journaled_and_refused(l: &dyn Ledger) {
     let j = l.messages_of(&o).await.unwrap();
     assert_eq!(j.len(), 1);
     assert_eq!(j[0].outcome.as_deref(), Some("rejected:unknown_order"));
+}
+
+/// A message that names no order (a noti matched by its TID) is listed
+/// under the order its intent names, and only there.
+async fn message_without_order_is_found_by_its_intent(l: &dyn Ledger) {
+    let o = oid("NOOID-1");
+    let t = tid("INIMX_VBNK", 9);
+    new_payment(l, &o, 1000).await;
+    issue(l, &o, &t, 1000).await;
+    let (named, dep) = deposit_noti(&o, &t, 1000, 3);
+    let anonymous = Message::new(
+        MessageKind::Noti,
+        Direction::Inbound,
+        named.charset,
+        named.body.clone(),
+        at(3),
+    )
+    .tid(t.clone());
+    assert!(anonymous.order_id.is_none());
+    let r = l.record(anonymous, dep).await.unwrap();
+    assert!(r.applied.is_transition(), "{:?}", r.applied);
+    let j = l.messages_of(&o).await.unwrap();
+    assert_eq!(j.len(), 2, "issuance and the anonymous noti");
+    assert_eq!(j[1].id, r.message);
+    assert!(j[1].message.order_id.is_none());
+    assert!(l.messages_of(&oid("NOOID-2")).await.unwrap().is_empty());
 }
 
 async fn refunds_partial_then_full(l: &dyn Ledger) {
