@@ -356,7 +356,20 @@ fn bind_journal<'a>(
     intent: &Intent,
     key: &EventKey,
 ) -> Result<Query<'a>, LedgerError> {
-    let prepared = Prepared::new(message, Some(intent));
+    Ok(bind_message(query, message, Some(intent))?
+        .bind(intent.order_id.as_str().to_owned())
+        .bind(key.as_str().to_owned())
+        .bind(stored_intent_order(message, Some(intent))))
+}
+
+/// Binds `$1`-`$10`: the journal columns of `message` (with `intent` as
+/// JSON, if any).
+fn bind_message<'a>(
+    query: Query<'a>,
+    message: &Message,
+    intent: Option<&Intent>,
+) -> Result<Query<'a>, LedgerError> {
+    let prepared = Prepared::new(message, intent);
     Ok(query
         .bind(millis(message.at)?)
         .bind(message.direction.as_str())
@@ -367,10 +380,7 @@ fn bind_journal<'a>(
         .bind(prepared.body)
         .bind(prepared.masked)
         .bind(prepared.result_code)
-        .bind(prepared.intent)
-        .bind(intent.order_id.as_str().to_owned())
-        .bind(key.as_str().to_owned())
-        .bind(stored_intent_order(message, Some(intent))))
+        .bind(prepared.intent))
 }
 
 async fn insert_message(
@@ -378,18 +388,7 @@ async fn insert_message(
     message: &Message,
     intent: Option<&Intent>,
 ) -> Result<MessageId, LedgerError> {
-    let prepared = Prepared::new(message, intent);
-    let row = sqlx::query(INSERT_MESSAGE)
-        .bind(millis(message.at)?)
-        .bind(message.direction.as_str())
-        .bind(message.kind.as_str())
-        .bind(message.order_id.as_ref().map(|o| o.as_str().to_owned()))
-        .bind(message.tid.as_ref().map(|t| t.as_str().to_owned()))
-        .bind(charset_name(message.charset))
-        .bind(prepared.body)
-        .bind(prepared.masked)
-        .bind(prepared.result_code)
-        .bind(prepared.intent)
+    let row = bind_message(sqlx::query(INSERT_MESSAGE), message, intent)?
         .bind(stored_intent_order(message, intent))
         .fetch_one(&mut *conn)
         .await?;
