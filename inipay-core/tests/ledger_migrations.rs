@@ -128,7 +128,7 @@ async fn sqlite_ledger_written_by_version_1_upgrades_on_open() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(versions, vec![(1,), (2,)]);
+    assert_eq!(versions, vec![(1,), (2,), (3,)]);
     version_1_rows_still_answer(&store).await;
     store.close().await;
 }
@@ -156,7 +156,7 @@ async fn postgres_ledger_written_by_version_1_upgrades_on_connect() {
                     .fetch_all(store.pool())
                     .await
                     .unwrap();
-            assert_eq!(versions, vec![(1,), (2,)]);
+            assert_eq!(versions, vec![(1,), (2,), (3,)]);
             version_1_rows_still_answer(&store).await;
             store.close().await;
         },

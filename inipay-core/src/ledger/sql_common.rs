@@ -187,47 +187,53 @@ const FAST_SNAPSHOT_PG: &str = concat!(
     FROM ledger_payments WHERE order_id = $1"
 );
 /// PostgreSQL fast path, write of a transition decided on the snapshot, as
-/// one statement (atomic without `BEGIN`/`COMMIT`): the message, the event
-/// key, the payment update if its version (`$14`) is still the one decided
-/// on and the key was new, and the outcome (`$20`) if the update happened.
-/// Key first, payment row second, as in the step-by-step path. Anything
-/// short of all four (the key was claimed or the payment changed by a
-/// concurrent writer since the read) aborts the whole statement with
-/// `IL001` (migration 2); a TID taken by another order aborts it with the
-/// unique violation. Either way nothing is written, also when the caller's
-/// future was dropped and the statement runs unobserved: the statement is
-/// all or nothing, so a message never waits without its outcome.
-const FAST_TRANSITION_PG: &str = "WITH m AS (INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
+/// one statement (atomic without `BEGIN`/`COMMIT`): the event key under the
+/// message's id (drawn first), the payment update if its version (`$14`) is
+/// still the one decided on and the key was new, and the message with its
+/// outcome (`$20`) in its own row (migration 3). Key first, payment row
+/// second, as in the step-by-step path. Anything short of all three (the
+/// key was claimed or the payment changed by a concurrent writer since the
+/// read) aborts the whole statement with `IL001` (migration 2); a TID taken
+/// by another order aborts it with the unique violation. Either way nothing
+/// is written, also when the caller's future was dropped and the statement
+/// runs unobserved: all or nothing, so a message never waits without its
+/// outcome.
+const FAST_TRANSITION_PG: &str = "WITH i AS (SELECT \
+    nextval(pg_get_serial_sequence('ledger_messages', 'id')) AS id), \
     k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
+    SELECT $12, $11, i.id, $1 FROM i ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
     u AS (UPDATE ledger_payments SET state = $15, tid = $16, auth_tid = $17, refunded = $18, \
     net_cancel_failures = $19, updated_at = $1, version = version + 1 \
     WHERE order_id = $11 AND version = $14 AND EXISTS (SELECT 1 FROM k) RETURNING 1), \
-    o AS (INSERT INTO ledger_applied (message_id, outcome, at) \
-    SELECT m.id, $20, $1 FROM m WHERE EXISTS (SELECT 1 FROM u) RETURNING 1) \
-    SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM o) \
+    m AS (INSERT INTO ledger_messages (id, at, direction, kind, order_id, tid, charset, body, \
+    masked, result_code, intent, intent_order, outcome) OVERRIDING SYSTEM VALUE \
+    SELECT i.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $20 FROM i RETURNING id) \
+    SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM u) \
     THEN ledger_fast_path_conflict() END AS conflict FROM m";
 /// PostgreSQL fast path, write of an outcome without a transition (`$14`)
-/// as one statement: the message and the outcome, if `$15` (a duplicate:
-/// a committed key never goes away) or if the payment's version is still
-/// `$16` and the key still unapplied (a rejection decided on the
-/// snapshot); otherwise the statement aborts with `IL001`, writing nothing.
+/// as one statement: the message with the outcome in its own row, if `$15`
+/// (a duplicate: a committed key never goes away) or if the payment's
+/// version is still `$16` and the key still unapplied (a rejection decided
+/// on the snapshot); otherwise the statement aborts with `IL001`, writing
+/// nothing.
 const FAST_OUTCOME_PG: &str = "WITH m AS (INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
-    o AS (INSERT INTO ledger_applied (message_id, outcome, at) SELECT m.id, $14, $1 FROM m \
-    WHERE $15 OR EXISTS (SELECT 1 FROM ledger_payments WHERE order_id = $11 AND version = $16 \
-    AND NOT EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $12)) RETURNING 1) \
-    SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM o) \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, \
+    intent_order, outcome) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $14) RETURNING id) \
+    SELECT m.id AS id, CASE WHEN NOT ($15 OR EXISTS (SELECT 1 FROM ledger_payments \
+    WHERE order_id = $11 AND version = $16 \
+    AND NOT EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $12))) \
     THEN ledger_fast_path_conflict() END AS conflict FROM m";
 /// SQLSTATEs after which the fast path's statement left nothing behind and
 /// the step-by-step path records the message instead: `ledger_fast_path_conflict()`
 /// and `unique_violation` (a TID another order holds).
 const FAST_PATH_FALLBACK: [&str; 2] = ["IL001", "23505"];
 const SELECT_MESSAGE_INTENT: &str = "SELECT intent, at FROM ledger_messages WHERE id = $1";
-const SELECT_OUTCOME: &str = "SELECT outcome FROM ledger_applied WHERE message_id = $1";
+/// The outcome of message `$1`, from its own row (migration 3) or from
+/// `ledger_applied`; no row if it has none.
+const SELECT_OUTCOME: &str = "SELECT COALESCE(m.outcome, a.outcome) AS outcome \
+    FROM ledger_messages m LEFT JOIN ledger_applied a ON a.message_id = m.id \
+    WHERE m.id = $1 AND (m.outcome IS NOT NULL OR a.message_id IS NOT NULL)";
 macro_rules! insert_outcome {
     () => {
         "INSERT INTO ledger_applied (message_id, outcome, at) \
@@ -249,12 +255,13 @@ const INSERT_PAYMENT: &str = "INSERT INTO ledger_payments \
     VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0) ON CONFLICT (order_id) DO NOTHING";
 const PENDING: &str = "SELECT m.id FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
-    WHERE m.intent IS NOT NULL AND a.message_id IS NULL ORDER BY m.id";
+    WHERE m.intent IS NOT NULL AND m.outcome IS NULL AND a.message_id IS NULL ORDER BY m.id";
 const ACKNOWLEDGE: &str = "UPDATE ledger_payments SET acknowledged_at = $2 \
     WHERE order_id = $1 AND acknowledged_at IS NULL";
 const EXISTS: &str = "SELECT 1 AS one FROM ledger_payments WHERE order_id = $1";
 const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m.tid, \
-    m.charset, m.body, m.masked, m.result_code, a.outcome FROM ledger_messages m \
+    m.charset, m.body, m.masked, m.result_code, COALESCE(m.outcome, a.outcome) AS outcome \
+    FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
     WHERE m.id IN (SELECT id FROM ledger_messages WHERE order_id = $1 \
     UNION ALL SELECT id FROM ledger_messages WHERE intent_order = $1) ORDER BY m.id";

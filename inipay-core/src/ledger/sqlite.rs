@@ -42,6 +42,13 @@ fn migrator() -> Migrator {
             include_str!("migrations/sqlite/0002_lean_writes.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "inline outcome".into(),
+            MigrationType::Simple,
+            include_str!("migrations/sqlite/0003_inline_outcome.sql").into_sql_str(),
+            false,
+        ),
     ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m

@@ -16,6 +16,7 @@ pub async fn run(l: &dyn Ledger) {
     deposit_before_issuance_is_refused_without_consuming_the_key(l).await;
     unknown_order_is_journaled_and_refused(l).await;
     message_without_order_is_found_by_its_intent(l).await;
+    applying_a_recorded_message_again_changes_nothing(l).await;
     refunds_partial_then_full(l).await;
     user_cancel_failure_and_decline(l).await;
     failed_net_cancel_shows_in_reconciliation(l).await;
@@ -431,6 +432,26 @@ async fn message_without_order_is_found_by_its_intent(l: &dyn Ledger) {
     assert_eq!(j[1].id, r.message);
     assert!(j[1].message.order_id.is_none());
     assert!(l.messages_of(&oid("NOOID-2")).await.unwrap().is_empty());
+}
+
+/// `record` stores each message's outcome with it (PostgreSQL: in the
+/// message's own row); applying the message again only reads it back.
+async fn applying_a_recorded_message_again_changes_nothing(l: &dyn Ledger) {
+    let o = oid("REAPPLY-1");
+    let t = tid("INIMX_VBNK", 10);
+    new_payment(l, &o, 1000).await;
+    issue(l, &o, &t, 1000).await;
+    let (m, dep) = deposit_noti(&o, &t, 1000, 3);
+    let r = l.record(m, dep).await.unwrap();
+    assert!(r.applied.is_transition(), "{:?}", r.applied);
+    assert_eq!(l.apply(r.message).await.unwrap(), r.applied);
+    assert_eq!(state(l, &o).await, PaymentState::VbankDeposited);
+    assert!(!l.pending().await.unwrap().contains(&r.message));
+    let j = l.messages_of(&o).await.unwrap();
+    assert_eq!(
+        j.last().and_then(|e| e.outcome.as_deref()),
+        Some("transitioned:vbank_issued->vbank_deposited")
+    );
 }
 
 async fn refunds_partial_then_full(l: &dyn Ledger) {
