@@ -125,6 +125,11 @@ impl PostgresStore {
     }
 
     /// Uses an existing pool (the app's own) and applies the migrations.
+    /// The pool's sessions keep their own settings; [`connect_with`]
+    /// also sets `plan_cache_mode=force_generic_plan`, which the ledger's
+    /// hot path relies on for its speed (not for its correctness).
+    ///
+    /// [`connect_with`]: PostgresStore::connect_with
     pub async fn from_pool(pool: Pool<Db>) -> Result<PostgresStore, LedgerError> {
         migrator().run(&pool).await?;
         Ok(PostgresStore {
