@@ -15,6 +15,7 @@
 //! | 1trs landing on `P_RETURN_URL` | [`Flow::status`] | 2.7 |
 //! | billing-key page | [`Flow::billing_checkout`] | 3.2, 3.3 |
 //! | billing-key result on `returnurl` | [`Flow::billing_return`] | 3.4, 3.5 |
+//! | refund (전체취소/부분취소) | [`Flow::refund`] | 4.3, 4.4, 5.3-5.5 |
 //!
 //! ```
 //! use inipay_core::client::{ClientConfig, GatewayClient};
@@ -40,6 +41,7 @@ mod checkout;
 mod events;
 mod next;
 mod noti;
+mod refund;
 mod source;
 
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome};
@@ -47,6 +49,10 @@ pub use checkout::Checkout;
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
 pub use noti::NotiReply;
+pub use refund::{
+    FullAfterPartial, RefundAmount, RefundConfig, RefundError, RefundOutcome, RefundRequest,
+    refund_method,
+};
 pub use source::{BoxFuture, CheckoutSource, OrderLookup, method_for};
 
 use crate::client::GatewayClient;
@@ -129,6 +135,7 @@ pub struct Flow {
     config: FlowConfig,
     events: Arc<dyn EventHandler>,
     billing: Option<BillingConfig>,
+    refunds: Option<RefundConfig>,
 }
 
 impl fmt::Debug for Flow {
@@ -155,6 +162,7 @@ impl Flow {
             config,
             events: Arc::new(NoEvents),
             billing: None,
+            refunds: None,
         }
     }
 
@@ -212,4 +220,7 @@ pub enum FlowError {
     /// The ledger failed; nothing was acted on.
     #[error("the payment ledger failed")]
     Ledger(#[from] LedgerError),
+    /// A refund was not sent ([`Flow::refund`]); nothing was refunded.
+    #[error(transparent)]
+    Refund(Box<RefundError>),
 }

@@ -34,6 +34,9 @@ const PERSONAL_FIELDS: &[(&str, usize)] = &[
     ("p_vacct_no", 3),
     ("vacctnum", 3),
     ("acctnum", 3),
+    // INIAPI refund account (PROTOCOL.md 4.3, 5.5): the [ENC] number and the holder.
+    ("refundacctnum", 0),
+    ("refundacctname", 1),
     ("regno", 0),
     ("p_cshr_id", 0),
 ];
