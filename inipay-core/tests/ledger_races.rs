@@ -36,6 +36,23 @@ async fn until_a_session_waits_on_a_lock(url: &str) {
     }
 }
 
+/// Records a deposit noti for `o` while `other` (an open transaction) holds
+/// what the ledger's write needs; commits `other` once the ledger waits on it.
+async fn deposit_behind(
+    store: &PostgresStore,
+    url: &str,
+    mut other: sqlx::PgConnection,
+    o: &OrderId,
+    t: &Tid,
+) -> inipay_core::ledger::Recorded {
+    let (m, dep) = deposit_noti(o, t, 1000, 5);
+    let s = store.clone();
+    let recording = tokio::spawn(async move { s.record(m, dep).await });
+    until_a_session_waits_on_a_lock(url).await;
+    other.execute("COMMIT").await.unwrap();
+    recording.await.unwrap().unwrap()
+}
+
 async fn deposit_key_rows(store: &PostgresStore, o: &OrderId, t: &Tid) -> i64 {
     let (_, dep) = deposit_noti(o, t, 1000, 0);
     let key = EventKey::new(o, &dep.event, 0);
@@ -69,12 +86,7 @@ async fn postgres_payment_changed_between_read_and_write_is_decided_again() {
                 )
                 .await
                 .unwrap();
-            let (m, dep) = deposit_noti(&o, &t, 1000, 5);
-            let s = store.clone();
-            let recording = tokio::spawn(async move { s.record(m, dep).await });
-            until_a_session_waits_on_a_lock(&url).await;
-            other.execute("COMMIT").await.unwrap();
-            let r = recording.await.unwrap().unwrap();
+            let r = deposit_behind(&store, &url, other, &o, &t).await;
             assert!(
                 matches!(
                     r.applied,
@@ -125,12 +137,7 @@ async fn postgres_key_claimed_between_read_and_write_is_a_duplicate() {
             .execute(&mut other)
             .await
             .unwrap();
-            let (m, dep) = deposit_noti(&o, &t, 1000, 5);
-            let s = store.clone();
-            let recording = tokio::spawn(async move { s.record(m, dep).await });
-            until_a_session_waits_on_a_lock(&url).await;
-            other.execute("COMMIT").await.unwrap();
-            let r = recording.await.unwrap().unwrap();
+            let r = deposit_behind(&store, &url, other, &o, &t).await;
             assert_eq!(
                 r.applied,
                 Applied::Duplicate {

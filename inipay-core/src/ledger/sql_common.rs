@@ -111,31 +111,22 @@ const RECORD_HEAD_PG: &str = concat!(
     " FROM ledger_payments WHERE order_id = $11 AND (SELECT inserted FROM n) >= 0 FOR UPDATE) \
     SELECT m.id AS id, n.inserted AS inserted, p.* FROM m CROSS JOIN n LEFT JOIN p ON true"
 );
-/// SQLite: the head of [`Core::record`] as one multi-statement query (one
-/// trip to the connection's worker thread; statements run in order inside
-/// the caller's `IMMEDIATE` transaction): the message (row `id`), the
-/// event key with the message's rowid (row `inserted` only if the key is
-/// new), the payment (row with `order_id`, absent if unknown).
-macro_rules! record_head_sqlite {
-    () => {
-        concat!(
-            "INSERT INTO ledger_messages \
-            (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, \
-            intent_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id; \
-            INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-            VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
-            RETURNING 1 AS inserted; \
-            SELECT ",
-            payment_columns!(),
-            " FROM ledger_payments WHERE order_id = $11"
-        )
-    };
-}
-/// See [`record_head_sqlite`].
-const RECORD_HEAD_SQLITE: &str = record_head_sqlite!();
-/// SQLite, [`Core::record`]: the transaction's `BEGIN IMMEDIATE` and its
-/// head in one trip to the connection's thread (see [`RawTransaction`]).
-const BEGIN_AND_RECORD_HEAD_SQLITE: &str = concat!("BEGIN IMMEDIATE; ", record_head_sqlite!());
+/// SQLite: `BEGIN IMMEDIATE` and the head of [`Core::record`] as one
+/// multi-statement query (one trip to the connection's worker thread;
+/// statements run in order, see [`RawTransaction`]): the message (row
+/// `id`), the event key with the message's rowid (row `inserted` only if
+/// the key is new), the payment (row with `order_id`, absent if unknown).
+const BEGIN_AND_RECORD_HEAD_SQLITE: &str = concat!(
+    "BEGIN IMMEDIATE; INSERT INTO ledger_messages \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id; \
+    INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
+    VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
+    RETURNING 1 AS inserted; \
+    SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE order_id = $11"
+);
 /// SQLite: the payment update and the outcome in one multi-statement query
 /// (rows `updated` and `stored`). An update that matched no row leaves the
 /// outcome NULL, which its NOT NULL constraint refuses: the query fails
@@ -412,25 +403,18 @@ struct Head {
 }
 
 /// Inserts the message and the event's key and reads the payment in one
-/// round trip (events whose key does not depend on the message id).
+/// round trip (events whose key does not depend on the message id): `sql`
+/// is [`RECORD_HEAD_PG`] or [`BEGIN_AND_RECORD_HEAD_SQLITE`].
 async fn record_head(
     conn: &mut Conn,
     message: &Message,
     intent: &Intent,
+    sql: &'static str,
 ) -> Result<Head, LedgerError> {
     let key = EventKey::new(&intent.order_id, &intent.event, 0);
-    let rows = bind_journal(
-        sqlx::query(if COMBINED_STATEMENTS {
-            RECORD_HEAD_PG
-        } else {
-            RECORD_HEAD_SQLITE
-        }),
-        message,
-        intent,
-        &key,
-    )?
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = bind_journal(sqlx::query(sql), message, intent, &key)?
+        .fetch_all(&mut *conn)
+        .await?;
     head_from_rows(&rows)
 }
 
@@ -625,16 +609,7 @@ async fn record_in(
     message: &Message,
     intent: &Intent,
 ) -> Result<Recorded, LedgerError> {
-    let key = EventKey::new(&intent.order_id, &intent.event, 0);
-    let rows = bind_journal(
-        sqlx::query(BEGIN_AND_RECORD_HEAD_SQLITE),
-        message,
-        intent,
-        &key,
-    )?
-    .fetch_all(&mut *conn)
-    .await?;
-    let head = head_from_rows(&rows)?;
+    let head = record_head(conn, message, intent, BEGIN_AND_RECORD_HEAD_SQLITE).await?;
     let applied = apply_in(
         conn,
         head.id,
@@ -761,13 +736,15 @@ impl Core {
     }
 
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
+        // `NetCancelFailed`: the key names the message id, step by step.
+        let keyed_by_message = matches!(intent.event, Event::NetCancelFailed { .. });
         if COMBINED_STATEMENTS
-            && !matches!(intent.event, Event::NetCancelFailed { .. })
+            && !keyed_by_message
             && let Some(r) = self.record_fast(&message, &intent).await?
         {
             return Ok(r);
         }
-        if !COMBINED_STATEMENTS && !matches!(intent.event, Event::NetCancelFailed { .. }) {
+        if !COMBINED_STATEMENTS && !keyed_by_message {
             let mut tx = RawTransaction::acquire(&self.writer).await?;
             return match record_in(tx.conn(), &message, &intent).await {
                 Ok(r) => {
@@ -781,14 +758,14 @@ impl Core {
             };
         }
         let mut tx = begin_write(&self.writer).await?;
-        let (id, head) = if matches!(intent.event, Event::NetCancelFailed { .. }) {
-            // The key names the message id: step by step.
+        let (id, head) = if keyed_by_message || !COMBINED_STATEMENTS {
             (
                 insert_message(&mut tx, &message, Some(&intent)).await?,
                 None,
             )
         } else {
-            let h = record_head(&mut tx, &message, &intent).await?;
+            // PostgreSQL, after the one-statement path stepped aside.
+            let h = record_head(&mut tx, &message, &intent, RECORD_HEAD_PG).await?;
             (h.id, Some((h.key_inserted, h.current)))
         };
         let applied = apply_in(&mut tx, id, &intent, message.at, true, head, false).await?;
