@@ -14,14 +14,19 @@ pub enum Direction {
     Inbound,
     /// From us to INICIS.
     Outbound,
+    /// A decision the library made itself, with no gateway body behind it
+    /// (a refusal before sending, a timeout, an unreachable host, a body cut
+    /// at the size limit). Never presented as something INICIS said.
+    Local,
 }
 
 impl Direction {
-    /// The stored name (`in` / `out`).
+    /// The stored name (`in` / `out` / `local`).
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Inbound => "in",
             Direction::Outbound => "out",
+            Direction::Local => "local",
         }
     }
 
@@ -30,6 +35,7 @@ impl Direction {
         match s {
             "in" => Some(Direction::Inbound),
             "out" => Some(Direction::Outbound),
+            "local" => Some(Direction::Local),
             _ => None,
         }
     }
