@@ -5,8 +5,9 @@ use super::codec::applied_to_text;
 use super::message::{JournalEntry, Message, MessageId};
 use super::state::{Applied, Decision, EventKey, Snapshot, decide};
 use super::{
-    BillkeyRecord, Created, Intent, Ledger, LedgerError, LedgerFuture, NewPayment, Payment,
-    PaymentState, Prepared, Reconciliation, Recorded, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyRecord, Created, Intent, Ledger, LedgerError,
+    LedgerFuture, NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded,
+    ResultPath, Unconfirmed, outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{OrderId, Tid};
@@ -36,6 +37,10 @@ struct Inner {
     applied: HashMap<i64, Applied>,
     keys: HashSet<String>,
     billkeys: HashMap<OrderId, BillkeyRecord>,
+    /// Billing attempts by nonce digest, with the time each was used.
+    attempts: HashMap<String, (BillingAttempt, Option<Timestamp>)>,
+    /// Parked notifications by message id, with the time each was resolved.
+    unconfirmed: BTreeMap<i64, (Unconfirmed, Option<Timestamp>)>,
 }
 
 #[derive(Debug)]
@@ -162,8 +167,13 @@ impl Ledger for MemoryStore {
     fn create_payment(&self, p: NewPayment) -> LedgerFuture<'_, Created> {
         let r = (|| {
             let mut g = self.lock();
-            if let Some(existing) = g.payments.get(&p.order_id) {
+            if let Some(existing) = g.payments.get_mut(&p.order_id) {
                 return if existing.amount == p.amount && existing.mid == p.mid {
+                    if p.result_path == ResultPath::OneTransaction
+                        && existing.state == PaymentState::Created
+                    {
+                        existing.result_path = ResultPath::OneTransaction;
+                    }
                     Ok(Created::Existing)
                 } else {
                     Err(LedgerError::OrderConflict {
@@ -185,6 +195,7 @@ impl Ledger for MemoryStore {
                     acknowledged_at: None,
                     created_at: p.at,
                     updated_at: p.at,
+                    result_path: p.result_path,
                 },
             );
             Ok(Created::New)
@@ -311,6 +322,7 @@ impl Ledger for MemoryStore {
                 unacknowledged,
                 failed_net_cancels,
                 pending_messages: self.pending().await?,
+                unconfirmed: self.unconfirmed(u32::MAX).await?,
             })
         })
     }
@@ -329,5 +341,79 @@ impl Ledger for MemoryStore {
     fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>> {
         let r = self.lock().billkeys.get(order).cloned();
         Box::pin(async move { Ok(r) })
+    }
+
+    fn confirm_billkey<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
+        let found = match self.lock().billkeys.get_mut(order) {
+            Some(r) => {
+                r.confirmed_at.get_or_insert(at);
+                true
+            }
+            None => false,
+        };
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn create_billing_attempt(&self, attempt: BillingAttempt) -> LedgerFuture<'_, ()> {
+        let mut g = self.lock();
+        let r = if g.attempts.contains_key(&attempt.nonce_digest) {
+            Err(LedgerError::OrderConflict {
+                order: attempt.order_id.to_string(),
+            })
+        } else {
+            g.attempts
+                .insert(attempt.nonce_digest.clone(), (attempt, None));
+            Ok(())
+        };
+        Box::pin(async move { r })
+    }
+
+    fn claim_billing_attempt<'a>(
+        &'a self,
+        order: &'a OrderId,
+        digest: &'a str,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, AttemptClaim> {
+        let claim = match self.lock().attempts.get_mut(digest) {
+            Some((a, _)) if &a.order_id != order => AttemptClaim::Unknown,
+            Some((_, Some(used))) => AttemptClaim::AlreadyUsed { used_at: *used },
+            Some((a, used)) => {
+                *used = Some(at);
+                AttemptClaim::Claimed(a.clone())
+            }
+            None => AttemptClaim::Unknown,
+        };
+        Box::pin(async move { Ok(claim) })
+    }
+
+    fn park_unconfirmed(&self, item: Unconfirmed) -> LedgerFuture<'_, ()> {
+        self.lock()
+            .unconfirmed
+            .entry(item.message.0)
+            .or_insert((item, None));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<Unconfirmed>> {
+        let v = self
+            .lock()
+            .unconfirmed
+            .values()
+            .filter(|(_, resolved)| resolved.is_none())
+            .map(|(u, _)| u.clone())
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn resolve_unconfirmed(&self, message: MessageId, at: Timestamp) -> LedgerFuture<'_, bool> {
+        let done = match self.lock().unconfirmed.get_mut(&message.0) {
+            Some((_, r @ None)) => {
+                *r = Some(at);
+                true
+            }
+            _ => false,
+        };
+        Box::pin(async move { Ok(done) })
     }
 }

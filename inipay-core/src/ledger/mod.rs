@@ -86,6 +86,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod state;
+mod trust;
 
 pub use billkey::{BillkeyContext, BillkeyError, BillkeyKey, BillkeyRecord, SealedBillkey};
 pub use error::LedgerError;
@@ -96,6 +97,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use state::{Applied, Event, EventKey, PaymentState, Rejection};
+pub use trust::{AttemptClaim, BillingAttempt, ResultPath, Unconfirmed, nonce_digest};
 
 use crate::time::Timestamp;
 use crate::types::{Amount, Mid, OrderId, Tid};
@@ -119,17 +121,27 @@ pub struct NewPayment {
     pub amount: Amount,
     /// When the checkout page was served.
     pub at: Timestamp,
+    /// How the result is expected to arrive (one- or two-transaction).
+    pub result_path: ResultPath,
 }
 
 impl NewPayment {
-    /// A new payment.
+    /// A new two-transaction payment (see [`NewPayment::result_path`]).
     pub fn new(order_id: OrderId, mid: Mid, amount: Amount, at: Timestamp) -> NewPayment {
         NewPayment {
             order_id,
             mid,
             amount,
             at,
+            result_path: ResultPath::TwoTransaction,
         }
+    }
+
+    /// Sets how the result is expected to arrive.
+    #[must_use]
+    pub fn result_path(mut self, path: ResultPath) -> NewPayment {
+        self.result_path = path;
+        self
     }
 }
 
@@ -169,6 +181,10 @@ pub struct Payment {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// How the result is expected to arrive: [`ResultPath::OneTransaction`]
+    /// once any checkout of the order used a one-transaction method (only
+    /// then is a `P_STATUS=00` payment notification accepted).
+    pub result_path: ResultPath,
 }
 
 /// An event for an order: what a journal message means, as decided by the
@@ -210,6 +226,9 @@ pub struct Reconciliation {
     /// Journal messages carrying an event that was never applied (a crash
     /// between append and apply); [`Ledger::recover`] applies them.
     pub pending_messages: Vec<MessageId>,
+    /// Notifications that would move money and still wait for the
+    /// gateway's confirmation ([`Ledger::unconfirmed`]).
+    pub unconfirmed: Vec<Unconfirmed>,
 }
 
 /// The payment ledger. See the [module docs](self) for the model and an
@@ -217,7 +236,9 @@ pub struct Reconciliation {
 pub trait Ledger: Send + Sync {
     /// Records a payment at checkout with the amount every later message is
     /// checked against. Idempotent for the same order, MID and amount;
-    /// [`LedgerError::OrderConflict`] otherwise.
+    /// [`LedgerError::OrderConflict`] otherwise. A checkout with
+    /// [`ResultPath::OneTransaction`] of an existing payment still in
+    /// `created` records that path (it is never reset to two-transaction).
     fn create_payment(&self, payment: NewPayment) -> LedgerFuture<'_, Created>;
 
     /// Appends a message to the journal (committed on return), optionally
@@ -262,6 +283,35 @@ pub trait Ledger: Send + Sync {
     /// The sealed billing key of an order.
     fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>>;
 
+    /// Marks the billing key of `order` confirmed by the gateway (its first
+    /// successful charge; PROTOCOL.md 3.4 gives the result no signature).
+    /// Returns whether a key exists; the first confirmation time stays.
+    fn confirm_billkey<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool>;
+
+    /// Records a billing-key attempt started by the app. Its
+    /// [`BillingAttempt::nonce_digest`] is unique.
+    fn create_billing_attempt(&self, attempt: BillingAttempt) -> LedgerFuture<'_, ()>;
+
+    /// Uses the pending attempt of `order` whose nonce digest is `digest`:
+    /// atomically, at most once, however many callers race.
+    fn claim_billing_attempt<'a>(
+        &'a self,
+        order: &'a OrderId,
+        digest: &'a str,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, AttemptClaim>;
+
+    /// Parks a journaled notification that waits for the gateway's
+    /// confirmation (idempotent per message).
+    fn park_unconfirmed(&self, item: Unconfirmed) -> LedgerFuture<'_, ()>;
+
+    /// Parked notifications not yet resolved, oldest first, at most `limit`.
+    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<Unconfirmed>>;
+
+    /// Marks a parked notification resolved (confirmed and applied, or
+    /// refuted by the gateway). Returns whether it was parked and unresolved.
+    fn resolve_unconfirmed(&self, message: MessageId, at: Timestamp) -> LedgerFuture<'_, bool>;
+
     /// Applies every pending message (see [`Ledger::pending`]) once, in
     /// journal order; run it at start-up.
     fn recover(&self) -> LedgerFuture<'_, Vec<(MessageId, Applied)>> {
@@ -291,6 +341,7 @@ pub trait Ledger: Send + Sync {
                 tid,
                 sealed,
                 at,
+                confirmed_at: None,
             })
             .await
         })

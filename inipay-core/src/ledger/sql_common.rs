@@ -310,6 +310,8 @@ fn payment_from_row(row: &DbRow) -> Result<(Payment, i64), LedgerError> {
             acknowledged_at: ack.map(|a| ts(a, "acknowledged_at")).transpose()?,
             created_at: ts(row.try_get("created_at")?, "created_at")?,
             updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
+            // TEMPORARY until migration 4 stores it (ledger helper).
+            result_path: crate::ledger::ResultPath::TwoTransaction,
         },
         row.try_get("version")?,
     ))
@@ -945,6 +947,8 @@ impl Core {
                     .await?,
             )?,
             pending_messages: self.pending().await?,
+            // TEMPORARY until migration 4 (ledger helper).
+            unconfirmed: Vec::new(),
         })
     }
 
@@ -988,6 +992,8 @@ impl Core {
                 ciphertext: r.try_get("ciphertext")?,
             },
             at: ts(r.try_get("at")?, "at")?,
+            // TEMPORARY until migration 4 stores it (ledger helper).
+            confirmed_at: None,
         }))
     }
 }
@@ -1075,6 +1081,67 @@ macro_rules! delegate_ledger {
                 o: &'a $crate::types::OrderId,
             ) -> $crate::ledger::LedgerFuture<'a, Option<$crate::ledger::BillkeyRecord>> {
                 Box::pin(self.core.sealed_billkey(o))
+            }
+            // TEMPORARY stubs until migration 4 (ledger helper replaces them).
+            fn confirm_billkey<'a>(
+                &'a self,
+                _o: &'a $crate::types::OrderId,
+                _at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'a, bool> {
+                Box::pin(async {
+                    Err($crate::ledger::LedgerError::Corrupt {
+                        column: "unimplemented",
+                    })
+                })
+            }
+            fn create_billing_attempt(
+                &self,
+                _a: $crate::ledger::BillingAttempt,
+            ) -> $crate::ledger::LedgerFuture<'_, ()> {
+                Box::pin(async {
+                    Err($crate::ledger::LedgerError::Corrupt {
+                        column: "unimplemented",
+                    })
+                })
+            }
+            fn claim_billing_attempt<'a>(
+                &'a self,
+                _o: &'a $crate::types::OrderId,
+                _d: &'a str,
+                _at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'a, $crate::ledger::AttemptClaim> {
+                Box::pin(async {
+                    Err($crate::ledger::LedgerError::Corrupt {
+                        column: "unimplemented",
+                    })
+                })
+            }
+            fn park_unconfirmed(
+                &self,
+                _u: $crate::ledger::Unconfirmed,
+            ) -> $crate::ledger::LedgerFuture<'_, ()> {
+                Box::pin(async {
+                    Err($crate::ledger::LedgerError::Corrupt {
+                        column: "unimplemented",
+                    })
+                })
+            }
+            fn unconfirmed(
+                &self,
+                _limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::Unconfirmed>> {
+                Box::pin(async { Ok(Vec::new()) })
+            }
+            fn resolve_unconfirmed(
+                &self,
+                _m: $crate::ledger::MessageId,
+                _at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'_, bool> {
+                Box::pin(async {
+                    Err($crate::ledger::LedgerError::Corrupt {
+                        column: "unimplemented",
+                    })
+                })
             }
         }
     };
