@@ -362,11 +362,13 @@ pub trait Ledger: Send + Sync {
     }
 }
 
-/// A message prepared for storage: body without billing keys, derived
+/// A message prepared for storage: body with billing keys removed and
+/// personal data masked, the SHA-256 of the body as received, derived
 /// columns, intent as JSON (read by the SQL stores).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Prepared {
     pub body: Vec<u8>,
+    pub body_sha256: [u8; 32],
     pub masked: Option<String>,
     pub result_code: Option<String>,
     pub intent: Option<String>,
@@ -374,13 +376,22 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn new(message: &Message, intent: Option<&Intent>) -> Prepared {
+        use sha2::{Digest, Sha256};
         Prepared {
-            body: mask::strip_billkeys(&message.body),
+            body: mask::redact_raw(&message.body, message.charset),
+            body_sha256: Sha256::digest(&message.body).into(),
             masked: mask::masked_text(&message.body, message.charset),
             result_code: message.result_code(),
             intent: intent.map(codec::intent_to_json),
         }
     }
+}
+
+/// The instant before which stored bodies are purged under a retention of
+/// `days` days (`None`: no retention, nothing is purged).
+pub(crate) fn retention_cutoff(days: Option<u32>, now: Timestamp) -> Option<Timestamp> {
+    const DAY_MS: u64 = 86_400_000;
+    days.map(|d| Timestamp::from_unix_millis(now.unix_millis().saturating_sub(u64::from(d) * DAY_MS)))
 }
 
 /// How a store reports the result of [`state::decide`] on a snapshot:

@@ -47,6 +47,13 @@ fn migrator() -> Migrator {
             include_str!("migrations/postgres/0003_inline_outcome.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "trust and privacy".into(),
+            MigrationType::Simple,
+            include_str!("migrations/postgres/0004_trust_and_privacy.sql").into_sql_str(),
+            false,
+        ),
     ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m
@@ -66,6 +73,12 @@ pub struct PostgresOptions {
     /// atomicity and isolation but may lose the last commits on a server
     /// crash; for tests only.
     pub synchronous_commit: bool,
+    /// How long stored message bodies are kept, in days (`None`, the
+    /// default: forever). Past it, [`PostgresStore::purge_raw_bodies`] empties a
+    /// message's body and keeps its masked copy and SHA-256 digest; nothing
+    /// else in the journal can be changed or deleted. See the
+    /// [ledger docs](super#personal-data-at-rest).
+    pub raw_body_retention_days: Option<u32>,
 }
 
 impl PostgresOptions {
@@ -76,6 +89,7 @@ impl PostgresOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
             synchronous_commit: true,
+            raw_body_retention_days: None,
         }
     }
 }
@@ -94,6 +108,7 @@ impl PostgresOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     core: common::Core,
+    retention_days: Option<u32>,
 }
 
 common::delegate_ledger!(PostgresStore);
@@ -121,7 +136,9 @@ impl PostgresStore {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect)
             .await?;
-        PostgresStore::from_pool(pool).await
+        let mut store = PostgresStore::from_pool(pool).await?;
+        store.retention_days = options.raw_body_retention_days;
+        Ok(store)
     }
 
     /// Uses an existing pool (the app's own) and applies the migrations.
@@ -133,6 +150,7 @@ impl PostgresStore {
     pub async fn from_pool(pool: Pool<Db>) -> Result<PostgresStore, LedgerError> {
         migrator().run(&pool).await?;
         Ok(PostgresStore {
+            retention_days: None,
             core: common::Core {
                 writer: pool.clone(),
                 reader: pool,
@@ -143,6 +161,26 @@ impl PostgresStore {
     /// The pool.
     pub fn pool(&self) -> &Pool<Db> {
         &self.core.writer
+    }
+
+    /// Sets the retention of stored bodies (see
+    /// [`PostgresOptions::raw_body_retention_days`]).
+    #[must_use]
+    pub fn with_raw_body_retention_days(mut self, days: u32) -> PostgresStore {
+        self.retention_days = Some(days);
+        self
+    }
+
+    /// Purges the stored body of every message journaled more than the
+    /// retention period before `now` (nothing without a retention setting);
+    /// returns how many were purged. Each body is purged once; run it
+    /// periodically (daily, say). The journal's trigger allows exactly this
+    /// update and no other.
+    pub async fn purge_raw_bodies(&self, now: crate::time::Timestamp) -> Result<u64, LedgerError> {
+        match super::retention_cutoff(self.retention_days, now) {
+            Some(cutoff) => self.core.purge_raw_bodies(cutoff, now).await,
+            None => Ok(0),
+        }
     }
 
     /// Closes the pool.
