@@ -444,7 +444,11 @@ mod tests {
         assert_eq!(form.get("P_UNAME"), Some("홍**"));
         assert_eq!(form.get("P_HPP_NUM"), Some("010****5678"));
         assert_eq!(form.get("P_CARD_NUM"), Some("536510******7890"));
-        assert_eq!(form.get("P_RMESG1"), Some("성공"), "other fields byte for byte");
+        assert_eq!(
+            form.get("P_RMESG1"),
+            Some("성공"),
+            "other fields byte for byte"
+        );
         assert!(stored.ends_with(b"&P_RMESG1=\xbc\xba\xb0\xf8"));
         // UTF-8, percent-encoded.
         let utf = "buyername=%ED%99%8D%EA%B8%B8%EB%8F%99&buyertel=010-1234-5678&buyeremail=kim%40example.com";

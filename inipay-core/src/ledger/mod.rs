@@ -391,7 +391,9 @@ impl Prepared {
 /// `days` days (`None`: no retention, nothing is purged).
 pub(crate) fn retention_cutoff(days: Option<u32>, now: Timestamp) -> Option<Timestamp> {
     const DAY_MS: u64 = 86_400_000;
-    days.map(|d| Timestamp::from_unix_millis(now.unix_millis().saturating_sub(u64::from(d) * DAY_MS)))
+    days.map(|d| {
+        Timestamp::from_unix_millis(now.unix_millis().saturating_sub(u64::from(d) * DAY_MS))
+    })
 }
 
 /// How a store reports the result of [`state::decide`] on a snapshot:

@@ -1063,7 +1063,11 @@ impl Core {
         }))
     }
 
-    pub async fn confirm_billkey(&self, order: &OrderId, at: Timestamp) -> Result<bool, LedgerError> {
+    pub async fn confirm_billkey(
+        &self,
+        order: &OrderId,
+        at: Timestamp,
+    ) -> Result<bool, LedgerError> {
         let n = sqlx::query(CONFIRM_BILLKEY)
             .bind(order.as_str())
             .bind(millis(at)?)
