@@ -108,7 +108,6 @@ impl PostgresOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     core: common::Core,
-    retention_days: Option<u32>,
 }
 
 common::delegate_ledger!(PostgresStore);
@@ -137,7 +136,7 @@ impl PostgresStore {
             .connect_with(connect)
             .await?;
         let mut store = PostgresStore::from_pool(pool).await?;
-        store.retention_days = options.raw_body_retention_days;
+        store.core.retention_days = options.raw_body_retention_days;
         Ok(store)
     }
 
@@ -150,10 +149,10 @@ impl PostgresStore {
     pub async fn from_pool(pool: Pool<Db>) -> Result<PostgresStore, LedgerError> {
         migrator().run(&pool).await?;
         Ok(PostgresStore {
-            retention_days: None,
             core: common::Core {
                 writer: pool.clone(),
                 reader: pool,
+                retention_days: None,
             },
         })
     }
@@ -167,20 +166,15 @@ impl PostgresStore {
     /// [`PostgresOptions::raw_body_retention_days`]).
     #[must_use]
     pub fn with_raw_body_retention_days(mut self, days: u32) -> PostgresStore {
-        self.retention_days = Some(days);
+        self.core.retention_days = Some(days);
         self
     }
 
     /// Purges the stored body of every message journaled more than the
-    /// retention period before `now` (nothing without a retention setting);
-    /// returns how many were purged. Each body is purged once; run it
-    /// periodically (daily, say). The journal's trigger allows exactly this
-    /// update and no other.
+    /// retention period before `now` (see [`PostgresOptions::raw_body_retention_days`]);
+    /// returns how many were purged. Run it periodically (daily, say).
     pub async fn purge_raw_bodies(&self, now: crate::time::Timestamp) -> Result<u64, LedgerError> {
-        match super::retention_cutoff(self.retention_days, now) {
-            Some(cutoff) => self.core.purge_raw_bodies(cutoff, now).await,
-            None => Ok(0),
-        }
+        self.core.purge_raw_bodies(now).await
     }
 
     /// Closes the pool.

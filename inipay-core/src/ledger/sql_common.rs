@@ -732,6 +732,8 @@ pub(super) struct Core {
     pub writer: Pool<Db>,
     /// Connections that only read.
     pub reader: Pool<Db>,
+    /// Days stored bodies are kept (`None`: forever).
+    pub retention_days: Option<u32>,
 }
 
 impl Core {
@@ -1186,13 +1188,13 @@ impl Core {
         Ok(n == 1)
     }
 
-    /// Empties the stored body of every message journaled before `cutoff`
-    /// (once each), stamping `now`; returns how many.
-    pub async fn purge_raw_bodies(
-        &self,
-        cutoff: Timestamp,
-        now: Timestamp,
-    ) -> Result<u64, LedgerError> {
+    /// Empties the stored body of every message journaled more than the
+    /// retention period before `now` (once each; the journal's trigger
+    /// allows this update and no other), stamping `now`; returns how many.
+    pub async fn purge_raw_bodies(&self, now: Timestamp) -> Result<u64, LedgerError> {
+        let Some(cutoff) = crate::ledger::retention_cutoff(self.retention_days, now) else {
+            return Ok(0);
+        };
         let mut purged = 0;
         loop {
             let n = sqlx::query(PURGE_BODIES)

@@ -128,7 +128,6 @@ impl SqliteOptions {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     core: common::Core,
-    retention_days: Option<u32>,
 }
 
 common::delegate_ledger!(SqliteStore);
@@ -162,8 +161,11 @@ impl SqliteStore {
             .connect_with(connect.read_only(true))
             .await?;
         Ok(SqliteStore {
-            retention_days: options.raw_body_retention_days,
-            core: common::Core { writer, reader },
+            core: common::Core {
+                writer,
+                reader,
+                retention_days: options.raw_body_retention_days,
+            },
         })
     }
 
@@ -177,20 +179,15 @@ impl SqliteStore {
     /// [`SqliteOptions::raw_body_retention_days`]).
     #[must_use]
     pub fn with_raw_body_retention_days(mut self, days: u32) -> SqliteStore {
-        self.retention_days = Some(days);
+        self.core.retention_days = Some(days);
         self
     }
 
     /// Purges the stored body of every message journaled more than the
-    /// retention period before `now` (nothing without a retention setting);
-    /// returns how many were purged. Each body is purged once; run it
-    /// periodically (daily, say). The journal's trigger allows exactly this
-    /// update and no other.
+    /// retention period before `now` (see [`SqliteOptions::raw_body_retention_days`]);
+    /// returns how many were purged. Run it periodically (daily, say).
     pub async fn purge_raw_bodies(&self, now: crate::time::Timestamp) -> Result<u64, LedgerError> {
-        match super::retention_cutoff(self.retention_days, now) {
-            Some(cutoff) => self.core.purge_raw_bodies(cutoff, now).await,
-            None => Ok(0),
-        }
+        self.core.purge_raw_bodies(now).await
     }
 
     /// Closes both pools, waiting for connections to finish.
