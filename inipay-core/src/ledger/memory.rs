@@ -28,6 +28,8 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// See [`MemoryStore::with_raw_body_retention_days`].
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -46,6 +48,8 @@ struct Inner {
 #[derive(Debug)]
 struct Stored {
     message: Message,
+    body_sha256: [u8; 32],
+    body_purged_at: Option<Timestamp>,
     prepared_masked: Option<String>,
     result_code: Option<String>,
     intent: Option<Intent>,
@@ -55,6 +59,56 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
+    }
+
+    /// Keeps stored bodies for `days` days: [`MemoryStore::purge_raw_bodies`]
+    /// then empties the body of every older message (the masked copy and
+    /// the digest stay), as the SQL stores' `raw_body_retention_days` does.
+    #[must_use]
+    pub fn with_raw_body_retention_days(mut self, days: u32) -> MemoryStore {
+        self.retention_days = Some(days);
+        self
+    }
+
+    /// Purges the stored body of every message journaled more than the
+    /// retention period before `now`; returns how many were purged (none
+    /// without a retention setting). Each body is purged once.
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// use inipay_core::ledger::{Direction, Ledger, MemoryStore, Message, MessageKind};
+    /// use inipay_core::time::Timestamp;
+    /// use inipay_core::types::OrderId;
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let store = MemoryStore::new().with_raw_body_retention_days(30);
+    /// let day = 86_400_000;
+    /// let order = OrderId::new("ORD-1")?;
+    /// let m = Message::new(MessageKind::Noti, Direction::Inbound, Charset::EucKr,
+    ///                      b"P_STATUS=02&P_UNAME=Kim".to_vec(), Timestamp::from_unix_millis(day))
+    ///     .order(order.clone());
+    /// store.append(m, None).await?;
+    /// assert_eq!(store.purge_raw_bodies(Timestamp::from_unix_millis(31 * day)).await?, 0);
+    /// assert_eq!(store.purge_raw_bodies(Timestamp::from_unix_millis(32 * day)).await?, 1);
+    /// let entry = &store.messages_of(&order).await?[0];
+    /// assert!(entry.message.body.is_empty() && entry.body_purged_at.is_some());
+    /// assert_eq!(entry.masked.as_deref(), Some("P_STATUS=02\nP_UNAME=K**"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn purge_raw_bodies(&self, now: Timestamp) -> Result<u64, LedgerError> {
+        let Some(cutoff) = super::retention_cutoff(self.retention_days, now) else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        for s in &mut self.lock().journal {
+            if s.message.at < cutoff && s.body_purged_at.is_none() {
+                s.message.body = Vec::new();
+                s.body_purged_at = Some(now);
+                purged += 1;
+            }
+        }
+        Ok(purged)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -83,6 +137,8 @@ impl Inner {
         message.body = prepared.body;
         self.journal.push(Stored {
             message,
+            body_sha256: prepared.body_sha256,
+            body_purged_at: None,
             prepared_masked: prepared.masked,
             result_code: prepared.result_code,
             intent,
@@ -151,6 +207,8 @@ impl Inner {
         JournalEntry {
             id: MessageId(id),
             message: s.message.clone(),
+            body_sha256: Some(s.body_sha256),
+            body_purged_at: s.body_purged_at,
             masked: s.prepared_masked.clone(),
             result_code: s.result_code.clone(),
             outcome: self.applied.get(&id).map(applied_to_text),

@@ -6,9 +6,11 @@
 //! (PROTOCOL.md 2.6, 2.8). The ledger is how the flow never loses a message and
 //! never applies one twice:
 //!
-//! - **Journal** (append-only): every inbound and outbound message, raw
-//!   (bytes + [`Charset`](crate::encoding::Charset)), with a derived copy whose
-//!   personal data is masked. Billing keys are removed even from the raw copy.
+//! - **Journal** (append-only): every inbound and outbound message as
+//!   received (bytes + [`Charset`](crate::encoding::Charset)) but with billing
+//!   keys removed and personal data masked in place, the SHA-256 of the bytes
+//!   received, and a decoded copy for operators (see
+//!   [Personal data at rest](#personal-data-at-rest)).
 //! - **Payments**: one row per order with its [`PaymentState`], the amount
 //!   recorded at checkout (every later message is checked against it: a
 //!   mismatch is [`Rejection::AmountMismatch`], never "paid"), the approval TID
@@ -16,7 +18,18 @@
 //! - **Transitions**: each applied event under a unique [`EventKey`] built from
 //!   INICIS ids (approval TID; noti TID + `P_STATUS`). The database's unique
 //!   constraint, not a read-then-write check, makes a duplicate a no-op.
-//! - **Billing keys** sealed with AES-256-GCM ([`BillkeyKey`]).
+//! - **Billing keys** sealed with AES-256-GCM ([`BillkeyKey`]), with the
+//!   time the gateway first confirmed each ([`Ledger::confirm_billkey`]).
+//! - **Trusted facts** that unsigned messages
+//!   are checked against (PROTOCOL.md 2.6, 3.4): each payment's
+//!   [`ResultPath`] recorded at checkout (a one-transaction checkout of a
+//!   payment still `created` records `1trs`; it is never reset), the
+//!   billing-key attempts the app started ([`BillingAttempt`], stored by the
+//!   SHA-256 of their one-time nonce only, claimed at most once by one
+//!   conditional `UPDATE`, however many callers race:
+//!   [`Ledger::claim_billing_attempt`]), and notifications parked until the
+//!   gateway confirms them ([`Ledger::park_unconfirmed`], listed in
+//!   [`Reconciliation::unconfirmed`]).
 //!
 //! The journal append and the transition run in one database transaction
 //! ([`Ledger::record`]). When the flow must journal before it can decide
@@ -33,7 +46,42 @@
 //! | `PostgresStore` | `postgres` | many app instances on one database |
 //!
 //! Migrations are embedded and applied on open, versioned (sqlx's migration
-//! table `_inipay_ledger_migrations`).
+//! table `_inipay_ledger_migrations`): 1 the schema, 2 and 3 leaner writes,
+//! 4 the trusted facts and personal data at rest.
+//!
+//! # Personal data at rest
+//!
+//! The journal is append-only, so whatever it stores stays. Before anything
+//! reaches the database (every store, every message kind, EUC-KR and UTF-8
+//! form bodies, INIAPI JSON):
+//!
+//! - billing keys are replaced by `[billkey-sealed]` in the stored body;
+//! - card numbers keep their first 6 and last 4 characters, phone numbers
+//!   their first 3 and last 4, account numbers (`P_VACT_NUM`, `P_VACCT_NO`,
+//!   also inside `P_RMESG1`) their last 4, names their first character,
+//!   e-mail addresses their first 2; encrypted or identifying numbers
+//!   (`refundAcctNum`, `regNo`, ...) are hidden entirely. Form bodies keep
+//!   every other byte and still parse; JSON bodies are re-serialized; a
+//!   JSON body that does not parse is scrubbed by a lenient scan;
+//! - the SHA-256 of the body exactly as received is stored beside it
+//!   ([`JournalEntry::body_sha256`]): whoever holds the original (INICIS's
+//!   records, a capture) can show it is the message journaled. It is
+//!   evidence, not secrecy: with the masked body at hand, the few hidden
+//!   digits of a number can be recovered by trying every value against the
+//!   digest, so read access to the database must stay restricted.
+//!
+//! Stored bodies can be purged after a retention period
+//! (`SqliteOptions::raw_body_retention_days`,
+//! `PostgresOptions::raw_body_retention_days`,
+//! [`MemoryStore::with_raw_body_retention_days`]; none by default):
+//! `purge_raw_bodies(now)` on the store empties the body of every message
+//! older than that, once, and keeps the masked copy, the digest and every
+//! other column ([`JournalEntry::body_purged_at`]). The database triggers
+//! allow exactly that update and refuse every other `UPDATE`, `DELETE` (and,
+//! on PostgreSQL, `TRUNCATE`) of the journal. Messages journaled before
+//! migration 4 keep the bodies they were stored with (billing keys removed,
+//! personal data not masked) and have no digest until the purge reaches
+//! them.
 //!
 //! # Trait design
 //!
@@ -362,11 +410,13 @@ pub trait Ledger: Send + Sync {
     }
 }
 
-/// A message prepared for storage: body without billing keys, derived
+/// A message prepared for storage: body with billing keys removed and
+/// personal data masked, the SHA-256 of the body as received, derived
 /// columns, intent as JSON (read by the SQL stores).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Prepared {
     pub body: Vec<u8>,
+    pub body_sha256: [u8; 32],
     pub masked: Option<String>,
     pub result_code: Option<String>,
     pub intent: Option<String>,
@@ -374,13 +424,24 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn new(message: &Message, intent: Option<&Intent>) -> Prepared {
+        use sha2::{Digest, Sha256};
         Prepared {
-            body: mask::strip_billkeys(&message.body),
+            body: mask::redact_raw(&message.body, message.charset),
+            body_sha256: Sha256::digest(&message.body).into(),
             masked: mask::masked_text(&message.body, message.charset),
             result_code: message.result_code(),
             intent: intent.map(codec::intent_to_json),
         }
     }
+}
+
+/// The instant before which stored bodies are purged under a retention of
+/// `days` days (`None`: no retention, nothing is purged).
+pub(crate) fn retention_cutoff(days: Option<u32>, now: Timestamp) -> Option<Timestamp> {
+    const DAY_MS: u64 = 86_400_000;
+    days.map(|d| {
+        Timestamp::from_unix_millis(now.unix_millis().saturating_sub(u64::from(d) * DAY_MS))
+    })
 }
 
 /// How a store reports the result of [`state::decide`] on a snapshot:
