@@ -213,12 +213,7 @@ mod tests {
             }
         );
         let f: Fault = serde_json::from_str(r#"{"kind":"inquiry_status","status":"1"}"#).unwrap();
-        assert_eq!(
-            f,
-            Fault::InquiryStatus {
-                status: "1".into()
-            }
-        );
+        assert_eq!(f, Fault::InquiryStatus { status: "1".into() });
         let e: Endpoint = serde_json::from_str(r#""inquiry""#).unwrap();
         assert_eq!(e, Endpoint::Inquiry);
     }

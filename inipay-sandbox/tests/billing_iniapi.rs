@@ -347,38 +347,17 @@ async fn partial_refunds_down_to_zero_then_inquiry() {
     let t = sb.transaction(&tid).unwrap();
     assert_eq!((t.remaining, t.partial_cancels, t.cancels.len()), (0, 2, 2));
 
-    let inq = |tid: String, oid: &'static str| {
-        let sb = &sb;
-        async move {
-            let hash = sha512(&format!("{KEY}ExtraInquiry{TS}{IP}INIpayTest"));
-            v1(
-                sb,
-                "/api/v1/extra",
-                &[
-                    ("type", "Extra"),
-                    ("paymethod", "Inquiry"),
-                    ("timestamp", TS),
-                    ("clientIp", IP),
-                    ("mid", "INIpayTest"),
-                    ("originalTid", &tid),
-                    ("oid", oid),
-                    ("hashData", &hash),
-                ],
-            )
-            .await
-        }
-    };
-    let r = inq(tid.clone(), "").await;
+    let r = v1_inquiry(&sb, &tid).await;
     assert_eq!(r["resultCode"], "00");
     assert_eq!(r["status"], "1");
     assert_eq!(r["price"], "1000");
     let live = approved_card(&sb, "PR2", 5000).await;
-    let r = inq(String::new(), "PR2").await;
+    let r = v1_inquiry_as(&sb, "INIpayTest", KEY, "", "PR2").await;
     assert_eq!(
         (r["tid"].as_str().unwrap(), r["status"].as_str().unwrap()),
         (live.as_str(), "0")
     );
-    let r = inq("INIMX_CARDINIpayTest20240101120000000000".into(), "").await;
+    let r = v1_inquiry(&sb, "INIMX_CARDINIpayTest20240101120000000000").await;
     assert_eq!(r["status"], "9");
 }
 
@@ -573,28 +552,6 @@ async fn phone_billkey_from_mobile_window_with_hpp_bill() {
         v1_billing(&sb, "HPP", "HB3", "9000", &key).await["resultCode"],
         "01"
     );
-}
-
-fn v2_body(mid: &str, ty: &str, key: &str, data: &str, paymethod: Option<&str>) -> String {
-    let hash = sha512(&format!("{key}{mid}{ty}{TS}{data}"));
-    let pm = paymethod
-        .map(|p| format!("\"paymethod\":\"{p}\","))
-        .unwrap_or_default();
-    format!(
-        "{{\"mid\":\"{mid}\",\"type\":\"{ty}\",{pm}\"timestamp\":\"{TS}\",\"clientIp\":\"{IP}\",\"data\":{data},\"hashData\":\"{hash}\"}}"
-    )
-}
-
-async fn v2(sb: &Sandbox, service: &str, body: String) -> Value {
-    let r = client()
-        .post(sb.url(&format!("/v2/pg/{service}")))
-        .header("Content-Type", "application/json;charset=utf-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
 }
 
 #[tokio::test]

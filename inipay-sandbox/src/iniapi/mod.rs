@@ -90,9 +90,9 @@ fn already_cancelled() -> Reply {
 }
 
 fn find<'a>(st: &'a mut Mem, mid: &str, tid: &str) -> Result<&'a mut Txn, Reply> {
-    let id = st.txn_id_for(tid).ok_or_else(|| {
-        Reply::fail("01", NO_SUCH_TXN)
-    })?;
+    let id = st
+        .txn_id_for(tid)
+        .ok_or_else(|| Reply::fail("01", NO_SUCH_TXN))?;
     match st.txns.get_mut(&id) {
         Some(t) if t.mid == mid => Ok(t),
         _ => Err(Reply::fail("01", NO_SUCH_TXN)),
@@ -696,7 +696,10 @@ mod tests {
 
     #[test]
     fn change_last_keeps_the_layout() {
-        assert_eq!(change_last("INIMX_CARDINIpayTest20240101120000000009"), "INIMX_CARDINIpayTest20240101120000000000");
+        assert_eq!(
+            change_last("INIMX_CARDINIpayTest20240101120000000009"),
+            "INIMX_CARDINIpayTest20240101120000000000"
+        );
         assert_eq!(change_last("INIpayTest"), "INIpayTesX");
         assert_eq!(change_last("MIDX"), "MIDY");
         assert_eq!(change_last(""), "X");

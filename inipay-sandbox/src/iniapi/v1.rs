@@ -289,42 +289,52 @@ pub(crate) async fn escrow(State(sh): State<Arc<Shared>>, body: Bytes) -> Respon
 /// `9`.
 pub(crate) async fn extra(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let sh2 = sh.clone();
-    with_faults(&sh, &[Endpoint::IniapiV1, Endpoint::Inquiry], move |faults| {
-        let (f, _) = match common(&sh2, &body) {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
-        if f.str("type") != "Extra" {
-            return param_error("type");
-        }
-        if f.str("paymethod") != "Inquiry" {
-            return param_error("paymethod");
-        }
-        if f.str("originalTid").is_empty() && f.str("oid").is_empty() {
-            return param_error("originalTid");
-        }
-        let st = sh2.lock();
-        match inquire(&st, f.str("mid"), f.str("originalTid"), f.str("oid"), faults) {
-            Err(status) => {
-                let mut r = Reply::fail("01", NO_SUCH_TXN);
-                r.0.push(("status", status));
-                r
+    with_faults(
+        &sh,
+        &[Endpoint::IniapiV1, Endpoint::Inquiry],
+        move |faults| {
+            let (f, _) = match common(&sh2, &body) {
+                Ok(x) => x,
+                Err(r) => return r,
+            };
+            if f.str("type") != "Extra" {
+                return param_error("type");
             }
-            Ok(t) => Reply(vec![
-                ("resultCode", "00".into()),
-                ("resultMsg", "정상처리되었습니다.".into()),
-                ("tid", t.tid),
-                ("oid", t.oid),
-                ("price", t.price.to_string()),
-                ("remainPrice", t.remaining.to_string()),
-                ("status", t.status),
-                ("paymethod", t.paymethod.into()),
-                ("applDate", t.auth_dt[..8].to_owned()),
-                ("applTime", t.auth_dt[8..].to_owned()),
-                ("applNum", t.auth_no),
-            ]),
-        }
-    })
+            if f.str("paymethod") != "Inquiry" {
+                return param_error("paymethod");
+            }
+            if f.str("originalTid").is_empty() && f.str("oid").is_empty() {
+                return param_error("originalTid");
+            }
+            let st = sh2.lock();
+            match inquire(
+                &st,
+                f.str("mid"),
+                f.str("originalTid"),
+                f.str("oid"),
+                faults,
+            ) {
+                Err(status) => {
+                    let mut r = Reply::fail("01", NO_SUCH_TXN);
+                    r.0.push(("status", status));
+                    r
+                }
+                Ok(t) => Reply(vec![
+                    ("resultCode", "00".into()),
+                    ("resultMsg", "정상처리되었습니다.".into()),
+                    ("tid", t.tid),
+                    ("oid", t.oid),
+                    ("price", t.price.to_string()),
+                    ("remainPrice", t.remaining.to_string()),
+                    ("status", t.status),
+                    ("paymethod", t.paymethod.into()),
+                    ("applDate", t.auth_dt[..8].to_owned()),
+                    ("applTime", t.auth_dt[8..].to_owned()),
+                    ("applNum", t.auth_no),
+                ]),
+            }
+        },
+    )
     .await
 }
 

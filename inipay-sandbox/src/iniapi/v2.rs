@@ -6,7 +6,9 @@
 //! Services: `billing`, `refund`, `partialRefund`, `refund/vacct`,
 //! `partialRefund/vacct`, `inquiry` and `receipt` (cash receipt, 5.7).
 
-use super::{ChargeReq, RefundReq, Reply, charge, hash_error, json, mid_error, param_error, refund};
+use super::{
+    ChargeReq, RefundReq, Reply, charge, hash_error, json, mid_error, param_error, refund,
+};
 use crate::faults::{Endpoint, GARBLED_BODY, HttpFaults};
 use crate::server::{self, Shared};
 use crate::wire;

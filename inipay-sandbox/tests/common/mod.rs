@@ -433,3 +433,89 @@ pub async fn v1_billing(
     )
     .await
 }
+
+/// Waits (polling, not timing) until the sandbox has taken every injected
+/// fault, i.e. the delayed call is inside its handler.
+pub async fn until_faults_taken(sb: &Sandbox) {
+    for _ in 0..2000 {
+        let f: serde_json::Value = client()
+            .get(sb.url("/sandbox/api/faults"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if f["pending"].as_array().is_some_and(|a| a.is_empty()) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the fault was never taken");
+}
+
+/// A v2 envelope over `data` (PHP-style compact JSON) with its hash.
+pub fn v2_body(mid: &str, ty: &str, key: &str, data: &str, paymethod: Option<&str>) -> String {
+    let hash = sha512(&format!("{key}{mid}{ty}{TS}{data}"));
+    let pm = paymethod
+        .map(|p| format!("\"paymethod\":\"{p}\","))
+        .unwrap_or_default();
+    format!(
+        "{{\"mid\":\"{mid}\",\"type\":\"{ty}\",{pm}\"timestamp\":\"{TS}\",\"clientIp\":\"{IP}\",\"data\":{data},\"hashData\":\"{hash}\"}}"
+    )
+}
+
+/// POSTs a v2 body to `/v2/pg/{service}`; returns the JSON reply.
+pub async fn v2(sb: &Sandbox, service: &str, body: String) -> serde_json::Value {
+    let r = client()
+        .post(sb.url(&format!("/v2/pg/{service}")))
+        .header("Content-Type", "application/json;charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// v1 inquiry (`/api/v1/extra`) by TID or order id under `mid` (INIAPI key `key`).
+pub async fn v1_inquiry_as(
+    sb: &Sandbox,
+    mid: &str,
+    key: &str,
+    tid: &str,
+    oid: &str,
+) -> serde_json::Value {
+    let hash = sha512(&format!("{key}ExtraInquiry{TS}{IP}{mid}"));
+    v1(
+        sb,
+        "/api/v1/extra",
+        &[
+            ("type", "Extra"),
+            ("paymethod", "Inquiry"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", mid),
+            ("originalTid", tid),
+            ("oid", oid),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+/// v1 inquiry of an `INIpayTest` TID.
+pub async fn v1_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    v1_inquiry_as(sb, "INIpayTest", KEY, tid, "").await
+}
+
+/// v2 inquiry (`/v2/pg/inquiry`) of an `INIpayTest` TID.
+pub async fn v2_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    let data = format!("{{\"tid\":\"{tid}\"}}");
+    v2(
+        sb,
+        "inquiry",
+        v2_body("INIpayTest", "inquiry", KEY, &data, None),
+    )
+    .await
+}
