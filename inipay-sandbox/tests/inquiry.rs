@@ -6,7 +6,6 @@
 mod common;
 use common::*;
 use inipay_sandbox::Sandbox;
-use inipay_sandbox::browser::AutoForm;
 use inipay_sandbox::faults::{Endpoint, Fault};
 use serde_json::Value;
 
@@ -102,35 +101,8 @@ async fn unknown_or_other_merchants_transaction_is_9() {
     // INIBillTst asking about INIpayTest's transaction: no such transaction.
     let r = v1_inquiry_as(&sb, "INIBillTst", BILL_KEY, &tid, "").await;
     assert_eq!(r["status"], "9");
-    let data = format!("{{\"tid\":\"{tid}\"}}");
-    let r = v2(
-        &sb,
-        "inquiry",
-        v2_body("INIBillTst", "inquiry", BILL_KEY, &data, None),
-    )
-    .await;
+    let r = v2_inquiry_as(&sb, "INIBillTst", BILL_KEY, &tid).await;
     assert_eq!(r["transactionStatus"], "9");
-}
-
-/// Issues a virtual account of 20,000 won (2trs approval); returns its TID.
-async fn vbank(sb: &Sandbox, rx: &Receiver, oid: &str) -> String {
-    let fields = vec![
-        ("P_INI_PAYMENT", "VBANK".to_owned()),
-        ("P_MID", "INIpayTest".into()),
-        ("P_OID", oid.into()),
-        ("P_AMT", "20000".into()),
-        ("P_GOODS", "상품".into()),
-        ("P_UNAME", "홍길동".into()),
-        ("P_NEXT_URL", rx.url("/next")),
-        ("P_NOTI_URL", rx.url("/noti")),
-        ("P_VBANK_DT", "20240105".into()),
-        ("P_VBANK_TM", "2359".into()),
-    ];
-    let page = open_window(sb, "/smart/payment/", &fields).await;
-    let r = press(sb, &session_of(&page), "approve", &[("bank_code", "88")]).await;
-    let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
-    let (_, b) = approve(sb, "INIpayTest", auth.fields.get("P_TID").unwrap()).await;
-    get(&decode_reply(&b, false), "P_TID").to_owned()
 }
 
 async fn v1_refund_as(sb: &Sandbox, paymethod: &str, tid: &str, extra: &[(&str, &str)]) -> Value {
@@ -160,7 +132,7 @@ async fn v1_refund_as(sb: &Sandbox, paymethod: &str, tid: &str, extra: &[(&str, 
 async fn virtual_account_waiting_deposited_and_cancelled() {
     let (sb, clock) = start().await;
     let rx = Receiver::start().await;
-    let tid = vbank(&sb, &rx, "QV1").await;
+    let tid = issue_vbank(&sb, &rx, "QV1").await;
     let acct = sb.transaction(&tid).unwrap().vbank.unwrap().account;
     // Issued, waiting: N.
     let (a, b) = both(&sb, &tid, "N").await;
@@ -204,7 +176,7 @@ async fn virtual_account_waiting_deposited_and_cancelled() {
     assert_eq!(b["vacctInfo"]["depositStatus"], "Y");
 
     // Another one cancelled before its deposit (GVacct): C.
-    let t2 = vbank(&sb, &rx, "QV2").await;
+    let t2 = issue_vbank(&sb, &rx, "QV2").await;
     assert_eq!(
         v1_refund_as(&sb, "GVacct", &t2, &[]).await["resultCode"],
         "00"
@@ -233,22 +205,6 @@ async fn net_cancelled_card_reports_status_1() {
     both(&sb, &tid, "1").await;
 }
 
-/// A 1trs order (no `twotrs_isp` / `twotrs_bank`) of 1,005 won.
-fn one_trs(rx: &Receiver, method: &str, oid: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("P_INI_PAYMENT", method.into()),
-        ("P_MID", "INIpayTest".into()),
-        ("P_OID", oid.into()),
-        ("P_AMT", "1005".into()),
-        ("P_GOODS", "테스트상품".into()),
-        ("P_UNAME", "홍길동".into()),
-        ("P_NEXT_URL", rx.url("/next")),
-        ("P_NOTI_URL", rx.url("/noti")),
-        ("P_RETURN_URL", rx.url(&format!("/return?oid={oid}"))),
-        ("P_RESERVED", "apprun_check=Y".into()),
-    ]
-}
-
 /// Completes a 1trs window: checks the browser goes to P_RETURN_URL and
 /// the result noti (P_STATUS=00, approval TID, P_AMT) arrives without any
 /// approval call; returns the noti's fields.
@@ -259,7 +215,12 @@ async fn complete_one_trs(
     oid: &str,
     buttons: &[(&str, &str)],
 ) -> Vec<(String, String)> {
-    let page = open_window(sb, "/smart/payment/", &one_trs(rx, method, oid)).await;
+    let page = open_window(
+        sb,
+        "/smart/payment/",
+        &one_trs_order(rx, method, oid, "apprun_check=Y"),
+    )
+    .await;
     let r = press(sb, &session_of(&page), "approve", buttons).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
@@ -402,14 +363,7 @@ async fn inquiry_delay_waits_on_the_manual_clock_while_refunds_answer() {
     sb.inject(Endpoint::Inquiry, Fault::Delay { millis: 30_000 }, 1);
     // A refund first: answered at once, the fault still pending.
     assert_eq!(v1_partial(&sb, &tid, 100, 900).await["resultCode"], "00");
-    let pending: Value = client()
-        .get(sb.url("/sandbox/api/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pending = get_json(&sb, "/sandbox/api/faults").await;
     assert_eq!(pending["pending"].as_array().unwrap().len(), 1);
     let url = sb.url("/v2/pg/inquiry");
     let data = format!("{{\"tid\":\"{tid}\"}}");
@@ -516,7 +470,7 @@ async fn tamper_faults_make_inquiry_disagree_on_amount_oid_tid_and_mid() {
 
     // A deposited virtual account's depositAmount is tampered with its price.
     let rx = Receiver::start().await;
-    let vt = vbank(&sb, &rx, "QT2").await;
+    let vt = issue_vbank(&sb, &rx, "QT2").await;
     sb.deposit_vbank(&vt).unwrap();
     sb.inject(Endpoint::Inquiry, Fault::TamperAmount, 1);
     let b = v2_inquiry(&sb, &vt).await;
@@ -540,14 +494,7 @@ async fn inquiry_faults_from_the_control_api_and_the_dashboard() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let listed: Value = client()
-        .get(sb.url("/sandbox/api/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&sb, "/sandbox/api/faults").await;
     assert_eq!(listed["pending"][0][0], "inquiry");
     assert_eq!(
         listed["pending"][0][1],
@@ -586,14 +533,7 @@ async fn inquiry_faults_from_the_control_api_and_the_dashboard() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(v2_inquiry(&sb, &tid).await["transactionStatus"], "C");
-    let page = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&sb, "/sandbox/").await;
     assert!(
         page.contains("<option>inquiry</option>")
             && page.contains("<option>inquiry_status</option>")

@@ -438,14 +438,7 @@ pub async fn v1_billing(
 /// fault, i.e. the delayed call is inside its handler.
 pub async fn until_faults_taken(sb: &Sandbox) {
     for _ in 0..2000 {
-        let f: serde_json::Value = client()
-            .get(sb.url("/sandbox/api/faults"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let f = get_json(sb, "/sandbox/api/faults").await;
         if f["pending"].as_array().is_some_and(|a| a.is_empty()) {
             return;
         }
@@ -509,13 +502,83 @@ pub async fn v1_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
     v1_inquiry_as(sb, "INIpayTest", KEY, tid, "").await
 }
 
-/// v2 inquiry (`/v2/pg/inquiry`) of an `INIpayTest` TID.
-pub async fn v2_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+/// v2 inquiry (`/v2/pg/inquiry`) of `tid` under `mid` (INIAPI key `key`).
+pub async fn v2_inquiry_as(sb: &Sandbox, mid: &str, key: &str, tid: &str) -> serde_json::Value {
     let data = format!("{{\"tid\":\"{tid}\"}}");
-    v2(
-        sb,
-        "inquiry",
-        v2_body("INIpayTest", "inquiry", KEY, &data, None),
-    )
-    .await
+    v2(sb, "inquiry", v2_body(mid, "inquiry", key, &data, None)).await
+}
+
+/// v2 inquiry of an `INIpayTest` TID.
+pub async fn v2_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    v2_inquiry_as(sb, "INIpayTest", KEY, tid).await
+}
+
+/// GETs a sandbox path; returns the body text.
+pub async fn get_text(sb: &Sandbox, path: &str) -> String {
+    client()
+        .get(sb.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// GETs a sandbox path and parses the JSON reply.
+pub async fn get_json(sb: &Sandbox, path: &str) -> serde_json::Value {
+    client()
+        .get(sb.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// An order of 1,005 won with P_NOTI_URL, P_RETURN_URL (`/return?oid=...`)
+/// and `reserved` as P_RESERVED: 1trs for ISP and BANK unless `reserved`
+/// asks for 2trs (PROTOCOL.md 2.1).
+pub fn one_trs_order(
+    rx: &Receiver,
+    method: &str,
+    oid: &str,
+    reserved: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("P_INI_PAYMENT", method.into()),
+        ("P_MID", "INIpayTest".into()),
+        ("P_OID", oid.into()),
+        ("P_AMT", "1005".into()),
+        ("P_GOODS", "테스트상품".into()),
+        ("P_UNAME", "홍길동".into()),
+        ("P_NEXT_URL", rx.url("/next")),
+        ("P_NOTI_URL", rx.url("/noti")),
+        ("P_RETURN_URL", rx.url(&format!("/return?oid={oid}"))),
+        ("P_NOTI", "merchant-data".into()),
+        ("P_RESERVED", reserved.into()),
+    ]
+}
+
+/// Issues a 20,000-won virtual account (bank 88, deadline 2024-01-05
+/// 23:59:59) through the window and a 2trs approval; returns its TID.
+pub async fn issue_vbank(sb: &Sandbox, rx: &Receiver, oid: &str) -> String {
+    let fields = vec![
+        ("P_INI_PAYMENT", "VBANK".to_owned()),
+        ("P_MID", "INIpayTest".into()),
+        ("P_OID", oid.into()),
+        ("P_AMT", "20000".into()),
+        ("P_GOODS", "상품".into()),
+        ("P_UNAME", "홍길동".into()),
+        ("P_NEXT_URL", rx.url("/next")),
+        ("P_NOTI_URL", rx.url("/noti")),
+        ("P_VBANK_DT", "20240105".into()),
+        ("P_VBANK_TM", "2359".into()),
+    ];
+    let page = open_window(sb, "/smart/payment/", &fields).await;
+    let r = press(sb, &session_of(&page), "approve", &[("bank_code", "88")]).await;
+    let auth = inipay_sandbox::browser::AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+    let (_, b) = approve(sb, "INIpayTest", auth.fields.get("P_TID").unwrap()).await;
+    get(&decode_reply(&b, false), "P_TID").to_owned()
 }
