@@ -10,6 +10,7 @@
 //! | `GET /sandbox/api/receipts` | | cash receipts issued via `/v2/pg/receipt` |
 //! | `POST /sandbox/api/vbank/deposit` | `{"tid": "INIMX_VBNK..."}` | deposit + `02` noti |
 //! | `GET/POST /sandbox/api/faults` | `{"endpoint": "approval", "fault": {"kind": "http500"}, "count": 1}` | list / inject |
+//! | (inquiry) | `{"endpoint": "inquiry", "fault": {"kind": "inquiry_status", "status": "1"}}` | next inquiry reports status `1` |
 //! | `POST /sandbox/api/deliver` | | deliver notis due now |
 //! | `POST /sandbox/api/clock/advance` | `{"millis": 600000}` | move a manual clock |
 //! | `POST /sandbox/api/reset` | | forget everything |
@@ -39,6 +40,7 @@ pub(crate) fn deposit_vbank(sh: &Shared, tid: &str) -> Result<(), ControlError> 
         t.status = TxnStatus::Approved;
         if let Some(v) = t.vbank.as_mut() {
             v.deposited = true;
+            v.deposited_at = sh.clock.kst_timestamp();
         }
         if let Some(c) = t.cash_receipt.as_mut() {
             c.issued_at = sh.clock.kst_timestamp();
@@ -172,7 +174,7 @@ pub(crate) async fn form_deposit(State(sh): State<Arc<Shared>>, body: Bytes) -> 
 }
 
 /// Dashboard form: inject a fault (`endpoint`, `kind`, `millis`, `addr`,
-/// `count`).
+/// `status`, `count`).
 pub(crate) async fn form_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let f = Form::parse(&body, Charset::Utf8).unwrap_or_default();
     let endpoint: Result<Endpoint, _> =
@@ -185,6 +187,11 @@ pub(crate) async fn form_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Re
         "garbled" => Some(Fault::Garbled),
         "tamper_amount" => Some(Fault::TamperAmount),
         "tamper_order_id" => Some(Fault::TamperOrderId),
+        "tamper_tid" => Some(Fault::TamperTid),
+        "tamper_mid" => Some(Fault::TamperMid),
+        "inquiry_status" => Some(Fault::InquiryStatus {
+            status: f.str("status").to_owned(),
+        }),
         "duplicate_noti" => Some(Fault::DuplicateNoti),
         "reorder_noti" => Some(Fault::ReorderNoti),
         "noti_source" => Some(Fault::NotiSource {
@@ -344,11 +351,13 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
          <h2>주입된 장애 (Injected faults)</h2>{faults}\
          <form method=\"post\" action=\"/sandbox/fault\" class=\"fault\">\
          <label>대상 (endpoint) <select name=\"endpoint\"><option>payment</option><option selected>approval</option><option>net_cancel</option>\
-         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option></select></label>\
+         <option>noti</option><option>billing_window</option><option>iniapi_v1</option><option>iniapi_v2</option><option>inquiry</option></select></label>\
          <label>장애 (fault) <select name=\"kind\"><option>delay</option><option>http500</option><option>garbled</option><option>tamper_amount</option>\
-         <option>tamper_order_id</option><option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select></label>\
+         <option>tamper_order_id</option><option>tamper_tid</option><option>tamper_mid</option><option>inquiry_status</option>\
+         <option>duplicate_noti</option><option>reorder_noti</option><option>noti_source</option></select></label>\
          <label>횟수 (next N calls) <input name=\"count\" value=\"1\" size=\"3\" inputmode=\"numeric\"></label>\
          <label>지연 (delay, ms) <input name=\"millis\" value=\"5000\" size=\"7\" inputmode=\"numeric\"></label>\
+         <label>조회 상태 (inquiry status) <input name=\"status\" value=\"1\" size=\"2\"></label>\
          <label>노티 출발지 (noti source address) <input name=\"addr\" value=\"203.238.37.15\" size=\"14\"></label>\
          <div class=\"actions\"><button>장애 주입 (inject fault)</button></div></form>\
          <form method=\"post\" action=\"/sandbox/reset\"><div class=\"actions\"><button>모두 초기화 (reset everything)</button></div></form></body></html>",

@@ -1,6 +1,7 @@
 //! Fault injection: make the next N calls of an endpoint misbehave the way
 //! production sometimes does (slow, HTTP 500, garbled, tampered, duplicated
-//! or re-ordered notifications, notifications from an odd address).
+//! or re-ordered notifications, notifications from an odd address) or make
+//! an inquiry disagree with the truth.
 //!
 //! ```
 //! use inipay_sandbox::faults::{Endpoint, Fault, Faults};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// An endpoint faults can target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Endpoint {
     /// `/smart/payment/` and the legacy window paths.
     Payment,
@@ -31,11 +33,21 @@ pub enum Endpoint {
     IniapiV1,
     /// `/v2/pg/*`.
     IniapiV2,
+    /// Inquiry calls only: `/api/v1/extra` (`type=Extra`,
+    /// `paymethod=Inquiry`, PROTOCOL.md 4.5) and `/v2/pg/inquiry` (5.6).
+    /// Billing and refunds never see these faults, while an inquiry call
+    /// still also takes the faults of its `IniapiV1` / `IniapiV2` endpoint.
+    Inquiry,
 }
 
 /// A misbehaviour.
+///
+/// The inquiry faults (on [`Endpoint::Inquiry`]) make the reply disagree
+/// with the sandbox's own state, which stays untouched: `TamperAmount`,
+/// `TamperOrderId`, `TamperTid`, `TamperMid` and `InquiryStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Fault {
     /// Answer only after this many milliseconds (beyond a client's timeout),
     /// measured on the sandbox clock: with a manual clock the reply comes
@@ -50,10 +62,27 @@ pub enum Fault {
     /// HTTP 200 with a body that is not the protocol's format (the call has
     /// its effect: an approval is made, then the reply is lost).
     Garbled,
-    /// Approval reply with `P_AMT` one won higher than approved.
+    /// Approval reply with `P_AMT` one won higher than approved; inquiry
+    /// reply with `price` (and a deposited virtual account's
+    /// `vacctInfo.depositAmount`) one won higher than the truth.
     TamperAmount,
-    /// Approval reply with a different `P_OID`.
+    /// Approval or inquiry reply with a different order id (`P_OID` /
+    /// `oid`: the true one with `X` appended).
     TamperOrderId,
+    /// Inquiry reply naming another transaction: `tid` with its last digit
+    /// changed (the 40-character layout kept).
+    TamperTid,
+    /// Inquiry reply naming another merchant: v2 `mid` with its last
+    /// character changed (v1 inquiry replies carry no `mid`).
+    TamperMid,
+    /// Inquiry reply with this status instead of the true one: v1 `status`
+    /// and v2 `transactionStatus` (values as in the sandbox README, e.g. `0`
+    /// approved, `1` cancelled, `9` no such transaction, `N`/`Y`/`C` for
+    /// virtual accounts). Also replaces the `9` of an unknown TID.
+    InquiryStatus {
+        /// The status to report.
+        status: String,
+    },
     /// Deliver the notification twice, even after `OK`.
     DuplicateNoti,
     /// Hold this notification back and send it after the next one.
@@ -114,6 +143,9 @@ pub(crate) struct HttpFaults {
     pub garbled: bool,
     pub tamper_amount: bool,
     pub tamper_oid: bool,
+    pub tamper_tid: bool,
+    pub tamper_mid: bool,
+    pub inquiry_status: Option<String>,
 }
 
 impl HttpFaults {
@@ -126,6 +158,9 @@ impl HttpFaults {
                 Fault::Garbled => h.garbled = true,
                 Fault::TamperAmount => h.tamper_amount = true,
                 Fault::TamperOrderId => h.tamper_oid = true,
+                Fault::TamperTid => h.tamper_tid = true,
+                Fault::TamperMid => h.tamper_mid = true,
+                Fault::InquiryStatus { status } => h.inquiry_status = Some(status.clone()),
                 Fault::DuplicateNoti | Fault::ReorderNoti | Fault::NotiSource { .. } => {}
             }
         }
@@ -177,5 +212,9 @@ mod tests {
                 addr: "1.2.3.4".into()
             }
         );
+        let f: Fault = serde_json::from_str(r#"{"kind":"inquiry_status","status":"1"}"#).unwrap();
+        assert_eq!(f, Fault::InquiryStatus { status: "1".into() });
+        let e: Endpoint = serde_json::from_str(r#""inquiry""#).unwrap();
+        assert_eq!(e, Endpoint::Inquiry);
     }
 }

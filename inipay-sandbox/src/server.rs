@@ -105,6 +105,12 @@ impl Shared {
     pub(crate) fn take_faults(&self, e: Endpoint) -> Vec<Fault> {
         self.lock().faults.take(e)
     }
+
+    /// The faults of every endpoint in `es` that apply to this one call.
+    pub(crate) fn take_faults_of(&self, es: &[Endpoint]) -> Vec<Fault> {
+        let mut st = self.lock();
+        es.iter().flat_map(|e| st.faults.take(*e)).collect()
+    }
 }
 
 /// A running sandbox. Dropping it does not stop the server; call

@@ -326,6 +326,8 @@ pub struct VbankInfo {
     pub holder: String,
     /// Whether the deposit arrived.
     pub deposited: bool,
+    /// Deposit time `YYYYMMDDhhmmss`; empty until the deposit.
+    pub deposited_at: String,
 }
 
 /// One cancel or partial cancel applied to a transaction.

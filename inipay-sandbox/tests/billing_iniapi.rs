@@ -347,38 +347,17 @@ async fn partial_refunds_down_to_zero_then_inquiry() {
     let t = sb.transaction(&tid).unwrap();
     assert_eq!((t.remaining, t.partial_cancels, t.cancels.len()), (0, 2, 2));
 
-    let inq = |tid: String, oid: &'static str| {
-        let sb = &sb;
-        async move {
-            let hash = sha512(&format!("{KEY}ExtraInquiry{TS}{IP}INIpayTest"));
-            v1(
-                sb,
-                "/api/v1/extra",
-                &[
-                    ("type", "Extra"),
-                    ("paymethod", "Inquiry"),
-                    ("timestamp", TS),
-                    ("clientIp", IP),
-                    ("mid", "INIpayTest"),
-                    ("originalTid", &tid),
-                    ("oid", oid),
-                    ("hashData", &hash),
-                ],
-            )
-            .await
-        }
-    };
-    let r = inq(tid.clone(), "").await;
+    let r = v1_inquiry(&sb, &tid).await;
     assert_eq!(r["resultCode"], "00");
     assert_eq!(r["status"], "1");
     assert_eq!(r["price"], "1000");
     let live = approved_card(&sb, "PR2", 5000).await;
-    let r = inq(String::new(), "PR2").await;
+    let r = v1_inquiry_as(&sb, "INIpayTest", KEY, "", "PR2").await;
     assert_eq!(
         (r["tid"].as_str().unwrap(), r["status"].as_str().unwrap()),
         (live.as_str(), "0")
     );
-    let r = inq("INIMX_CARDINIpayTest20240101120000000000".into(), "").await;
+    let r = v1_inquiry(&sb, "INIMX_CARDINIpayTest20240101120000000000").await;
     assert_eq!(r["status"], "9");
 }
 
@@ -386,36 +365,8 @@ async fn partial_refunds_down_to_zero_then_inquiry() {
 async fn vacct_refund_with_aes128_account_and_gvacct_before_deposit() {
     let (sb, _c) = start().await;
     let rx = Receiver::start().await;
-    let issue = |oid: &'static str| {
-        let (sb, rx) = (&sb, &rx);
-        async move {
-            let fields = vec![
-                ("P_INI_PAYMENT", "VBANK".to_owned()),
-                ("P_MID", "INIpayTest".into()),
-                ("P_OID", oid.into()),
-                ("P_AMT", "20000".into()),
-                ("P_GOODS", "상품".into()),
-                ("P_UNAME", "홍길동".into()),
-                ("P_NEXT_URL", rx.url("/next")),
-                ("P_NOTI_URL", rx.url("/noti")),
-            ];
-            let page = open_window(sb, "/smart/payment/", &fields).await;
-            let r = press(sb, &session_of(&page), "approve", &[]).await;
-            let auth = AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
-            get(
-                &decode_reply(
-                    &approve(sb, "INIpayTest", auth.fields.get("P_TID").unwrap())
-                        .await
-                        .1,
-                    false,
-                ),
-                "P_TID",
-            )
-            .to_owned()
-        }
-    };
     // Before deposit: GVacct cancels the issued number; Card is the wrong paymethod.
-    let t1 = issue("VA1").await;
+    let t1 = issue_vbank(&sb, &rx, "VA1").await;
     let hash = sha512(&format!("{KEY}RefundCard{TS}{IP}INIpayTest{t1}"));
     let r = v1(
         &sb,
@@ -452,7 +403,7 @@ async fn vacct_refund_with_aes128_account_and_gvacct_before_deposit() {
     assert_eq!(r["resultCode"], "00");
 
     // After deposit: Vacct with the [ENC] account number (A1: 123456789).
-    let t2 = issue("VA2").await;
+    let t2 = issue_vbank(&sb, &rx, "VA2").await;
     sb.deposit_vbank(&t2).unwrap();
     let enc = "qwMHVJqsmXKoR+d8wQTS4g==";
     let hash = sha512(&format!(
@@ -575,28 +526,6 @@ async fn phone_billkey_from_mobile_window_with_hpp_bill() {
     );
 }
 
-fn v2_body(mid: &str, ty: &str, key: &str, data: &str, paymethod: Option<&str>) -> String {
-    let hash = sha512(&format!("{key}{mid}{ty}{TS}{data}"));
-    let pm = paymethod
-        .map(|p| format!("\"paymethod\":\"{p}\","))
-        .unwrap_or_default();
-    format!(
-        "{{\"mid\":\"{mid}\",\"type\":\"{ty}\",{pm}\"timestamp\":\"{TS}\",\"clientIp\":\"{IP}\",\"data\":{data},\"hashData\":\"{hash}\"}}"
-    )
-}
-
-async fn v2(sb: &Sandbox, service: &str, body: String) -> Value {
-    let r = client()
-        .post(sb.url(&format!("/v2/pg/{service}")))
-        .header("Content-Type", "application/json;charset=utf-8")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn v2_billing_refund_partial_inquiry() {
     let (sb, _c) = start().await;
@@ -632,13 +561,7 @@ async fn v2_billing_refund_partial_inquiry() {
     assert_eq!(r["resultCode"], "00", "{r}");
     assert_eq!(r["prtcRemains"], "300");
 
-    let inquiry = format!("{{\"tid\":\"{tid}\"}}");
-    let r = v2(
-        &sb,
-        "inquiry",
-        v2_body("INIpayTest", "inquiry", KEY, &inquiry, None),
-    )
-    .await;
+    let r = v2_inquiry(&sb, &tid).await;
     assert_eq!(r["transactionStatus"], "0");
     assert_eq!(r["availablePartCancelPrice"], "300");
     assert_eq!(r["oid"], "V2R");
@@ -810,14 +733,7 @@ async fn dashboard_fault_form() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let dash = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = get_text(&sb, "/sandbox/").await;
     assert!(dash.contains("Approval: Http500 × 2"));
     let auth = sb.__seed_authenticated_card("INIpayTest", "DF1", 1000);
     for _ in 0..2 {

@@ -224,14 +224,7 @@ async fn vbank_receipt_is_announced_at_issuance_and_issued_at_deposit() {
     assert_eq!(get(&f, "P_CSHR_DT"), "20240101140000");
     assert!(is_digits(get(&f, "P_CSHR_AUTH_NO"), 9));
     assert_eq!(get(&f, "P_CSHR_SUP_AMT"), "909");
-    let dash = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = get_text(&sb, "/sandbox/").await;
     assert!(dash.contains("현금영수증 (cash receipt)"));
 }
 
@@ -288,27 +281,13 @@ async fn v2_receipt_issues_a_cash_receipt() {
         !format!("{issued:?}").contains("01012345678"),
         "Debug masks the number"
     );
-    let list: Value = client()
-        .get(sb.url("/sandbox/api/receipts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&sb, "/sandbox/api/receipts").await;
     assert_eq!(list[0]["tid"], tid);
     assert!(
         list[0]["receipt"].get("number").is_none(),
         "the number is not exported"
     );
-    let dash = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = get_text(&sb, "/sandbox/").await;
     assert!(dash.contains(tid));
 
     // Refusals: parts that do not add up, an unknown issueType, an issueNumber

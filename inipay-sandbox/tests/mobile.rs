@@ -322,6 +322,85 @@ async fn net_cancel_by_auth_tid_is_idempotent_then_refund_says_already_cancelled
     assert!(r.bytes().await.unwrap().starts_with(b"P_STATUS=01&"));
 }
 
+/// POSTs a net-cancel for `INIpayTest` (no P_CHKFAKE); returns the reply pairs.
+async fn net_cancel(
+    sb: &inipay_sandbox::Sandbox,
+    tid: &str,
+    oid: &str,
+    amt: &str,
+) -> Vec<(String, String)> {
+    let r = client()
+        .post(sb.url("/smart/payNetCancel.ini"))
+        .body(utf8_form(&[
+            ("P_TID", tid),
+            ("P_MID", "INIpayTest"),
+            ("P_AMT", amt),
+            ("P_OID", oid),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    decode_reply(&r.bytes().await.unwrap(), false)
+}
+
+/// PROTOCOL.md 2.8 / open question 8.7: the auth TID (official sample) and
+/// the approval TID of the same transaction both net-cancel it; a P_AMT
+/// other than the approved amount is refused either way and changes nothing.
+#[tokio::test]
+async fn net_cancel_by_either_tid_and_only_for_the_approved_amount() {
+    let (sb, _c) = start().await;
+    for (oid, by_auth) in [("NA1", true), ("NA2", false)] {
+        let auth = card_auth(
+            &sb,
+            &card_order("https://shop.example/next", oid, "3000"),
+            "4111111111111111",
+        )
+        .await;
+        let auth_tid = auth.fields.get("P_TID").unwrap().to_owned();
+        let reply = decode_reply(&approve(&sb, "INIpayTest", &auth_tid).await.1, false);
+        let approval_tid = get(&reply, "P_TID").to_owned();
+        assert_ne!(auth_tid, approval_tid);
+        let tid = if by_auth { &auth_tid } else { &approval_tid };
+        for wrong in ["2999", "3001", ""] {
+            let r = net_cancel(&sb, tid, oid, wrong).await;
+            assert_eq!(
+                get(&r, "P_STATUS"),
+                "01",
+                "P_AMT={wrong:?} by_auth={by_auth}"
+            );
+            assert!(get(&r, "P_RMESG1").contains("P_AMT does not match"));
+        }
+        let t = sb.transaction(&approval_tid).unwrap();
+        assert_eq!(
+            (format!("{:?}", t.status), t.remaining),
+            ("Approved".to_owned(), 3000)
+        );
+        let r = net_cancel(&sb, tid, oid, "3000").await;
+        assert_eq!(get(&r, "P_STATUS"), "00", "by_auth={by_auth}");
+        assert_eq!(get(&r, "P_TID"), approval_tid);
+        let t = sb.transaction(&approval_tid).unwrap();
+        assert_eq!(
+            (format!("{:?}", t.status), t.remaining),
+            ("NetCancelled".to_owned(), 0)
+        );
+        // Repeating it with the other TID is idempotent.
+        let other = if by_auth { &approval_tid } else { &auth_tid };
+        assert_eq!(
+            get(&net_cancel(&sb, other, oid, "3000").await, "P_STATUS"),
+            "00"
+        );
+    }
+    // A TID the sandbox never issued is refused.
+    let r = net_cancel(
+        &sb,
+        "INIMX_CARDINIpayTest20240101120000999999",
+        "NA1",
+        "3000",
+    )
+    .await;
+    assert_eq!(get(&r, "P_STATUS"), "01");
+}
+
 #[tokio::test]
 async fn approval_accepts_query_string_on_post() {
     let (sb, _c) = start().await;
@@ -577,26 +656,6 @@ async fn approval_timeout_is_configurable() {
             .1
             .starts_with(b"P_STATUS=00&")
     );
-}
-
-/// Waits (polling, not timing) until the sandbox has taken every injected
-/// fault, i.e. the delayed call is inside its handler.
-async fn until_faults_taken(sb: &inipay_sandbox::Sandbox) {
-    for _ in 0..2000 {
-        let f: serde_json::Value = client()
-            .get(sb.url("/sandbox/api/faults"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if f["pending"].as_array().is_some_and(|a| a.is_empty()) {
-            return;
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("the fault was never taken");
 }
 
 #[tokio::test]

@@ -9,27 +9,6 @@ use inipay_sandbox::faults::{Endpoint, Fault};
 use inipay_sandbox::{Sandbox, SandboxConfig};
 use std::time::Duration;
 
-fn one_trs_order(
-    rx: &Receiver,
-    method: &str,
-    oid: &str,
-    reserved: &str,
-) -> Vec<(&'static str, String)> {
-    vec![
-        ("P_INI_PAYMENT", method.into()),
-        ("P_MID", "INIpayTest".into()),
-        ("P_OID", oid.into()),
-        ("P_AMT", "1005".into()),
-        ("P_GOODS", "테스트상품".into()),
-        ("P_UNAME", "홍길동".into()),
-        ("P_NEXT_URL", rx.url("/next")),
-        ("P_NOTI_URL", rx.url("/noti")),
-        ("P_RETURN_URL", rx.url(&format!("/return?oid={oid}"))),
-        ("P_NOTI", "merchant-data".into()),
-        ("P_RESERVED", reserved.into()),
-    ]
-}
-
 fn notis(rx: &Receiver) -> Vec<Received> {
     rx.received()
         .into_iter()
@@ -260,14 +239,7 @@ async fn vbank_issue_noti_then_deposit_from_control_api() {
     assert!(body.contains(&format!("&P_RMESG1=P_VACCT_NO%3D{acct}%7CP_EXP_DT%3D20240105235959&P_RMESG2=&P_NOTI=merchant-data&P_AUTH_NO=")));
 
     // The dashboard offers the deposit button.
-    let dash = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = get_text(&sb, "/sandbox/").await;
     assert!(dash.contains("입금통보 (deposit)") && dash.contains(&tid));
 
     clock.advance(Duration::from_secs(3600));
@@ -294,14 +266,7 @@ async fn vbank_issue_noti_then_deposit_from_control_api() {
         .unwrap();
     assert_eq!(r.status(), 400);
     // The dashboard lists both attempts, delivered, with their times.
-    let dash = client()
-        .get(sb.url("/sandbox/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dash = get_text(&sb, "/sandbox/").await;
     let attempts = &dash[dash.find("노티 시도 (Notification attempts)").unwrap()..];
     assert_eq!(attempts.matches("<b class=\"ok\">OK</b>").count(), 2);
     assert!(attempts.contains("2024-01-01 13:00:00") && attempts.contains("2024-01-01 12:00:00"));
@@ -311,14 +276,7 @@ async fn vbank_issue_noti_then_deposit_from_control_api() {
         "deposited: no button any more"
     );
     // The notification list is in the control API.
-    let j: serde_json::Value = client()
-        .get(sb.url("/sandbox/api/notifications"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let j = get_json(&sb, "/sandbox/api/notifications").await;
     assert_eq!(j["attempts"].as_array().unwrap().len(), 2);
 }
 

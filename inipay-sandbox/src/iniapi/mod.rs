@@ -5,6 +5,7 @@
 pub mod v1;
 pub mod v2;
 
+use crate::faults::HttpFaults;
 use crate::server::{self, Shared};
 use crate::state::{CancelRecord, Method, Origin, State as Mem, Txn, TxnStatus};
 use axum::http::StatusCode;
@@ -78,7 +79,7 @@ pub fn expected_paymethod(t: &Txn) -> &'static str {
     }
 }
 
-fn split_ts(ts: &str) -> (String, String) {
+pub(crate) fn split_ts(ts: &str) -> (String, String) {
     (ts[..8].to_owned(), ts[8..].to_owned())
 }
 
@@ -89,18 +90,12 @@ fn already_cancelled() -> Reply {
 }
 
 fn find<'a>(st: &'a mut Mem, mid: &str, tid: &str) -> Result<&'a mut Txn, Reply> {
-    let id = st.txn_id_for(tid).ok_or_else(|| {
-        Reply::fail(
-            "01",
-            "[거래 없음] 해당 거래가 없습니다. (no such transaction)",
-        )
-    })?;
+    let id = st
+        .txn_id_for(tid)
+        .ok_or_else(|| Reply::fail("01", NO_SUCH_TXN))?;
     match st.txns.get_mut(&id) {
         Some(t) if t.mid == mid => Ok(t),
-        _ => Err(Reply::fail(
-            "01",
-            "[거래 없음] 해당 거래가 없습니다. (no such transaction)",
-        )),
+        _ => Err(Reply::fail("01", NO_SUCH_TXN)),
     }
 }
 
@@ -516,16 +511,27 @@ pub(crate) fn escrow_refusal(sh: &Shared, st: &mut Mem, mid: &str, tid: &str) ->
     ])
 }
 
-/// Inquiry status code (PROTOCOL.md 4.5).
+/// Inquiry status code (PROTOCOL.md 4.5): `0` approved (also after partial
+/// refunds that leave something), `1` cancelled (full refund, refunds down to
+/// zero, net-cancel, escrow refusal), and for virtual accounts `N` issued and
+/// waiting, `Y` deposited, `C` cancelled before the deposit. A deposited
+/// virtual account refunded in full reports `1` (the sandbox's choice: `C`
+/// only means "before deposit"). The v2 `transactionStatus` uses the same
+/// values (the sandbox's choice, PROTOCOL.md 8.13). `9` (no such
+/// transaction) is [`STATUS_UNKNOWN`].
 pub fn status_code(t: &Txn) -> &'static str {
+    let deposited = t.vbank.as_ref().is_some_and(|v| v.deposited);
     match (t.method, t.status) {
         (Method::Vbank, TxnStatus::VbankWaiting) => "N",
         (Method::Vbank, TxnStatus::Approved) => "Y",
-        (Method::Vbank, _) => "C",
+        (Method::Vbank, _) if !deposited => "C",
         (_, TxnStatus::Approved | TxnStatus::VbankWaiting) => "0",
         _ => "1",
     }
 }
+
+/// Inquiry status of an unknown transaction (PROTOCOL.md 4.5).
+pub const STATUS_UNKNOWN: &str = "9";
 
 /// Finds a transaction for an inquiry by TID or order id.
 pub(crate) fn lookup<'a>(st: &'a Mem, mid: &str, tid: &str, oid: &str) -> Option<&'a Txn> {
@@ -547,5 +553,155 @@ pub fn paymethod_name(t: &Txn) -> &'static str {
         Method::Vbank => "VBank",
         Method::Mobile => "HPP",
         _ => "Voucher",
+    }
+}
+
+/// A virtual account as an inquiry reports it.
+#[derive(Debug, Clone)]
+pub(crate) struct InquiredVacct {
+    pub account: String,
+    pub bank_code: String,
+    pub holder: String,
+    /// Deadline `YYYYMMDDhhmmss`.
+    pub valid: String,
+    /// `N` waiting, `Y` deposited, `C` cancelled before deposit.
+    pub deposit_status: &'static str,
+    /// Deposited amount (0 before the deposit).
+    pub deposit_amount: u64,
+    /// Deposit time `YYYYMMDDhhmmss`, empty before the deposit.
+    pub deposited_at: String,
+}
+
+/// What an inquiry reports about a transaction, shared by the v1 and v2
+/// renderings: the truth, then the inquiry faults applied to it.
+#[derive(Debug, Clone)]
+pub(crate) struct Inquired {
+    pub tid: String,
+    pub mid: String,
+    pub oid: String,
+    pub price: u64,
+    pub remaining: u64,
+    pub status: String,
+    pub paymethod: &'static str,
+    /// Approval time `YYYYMMDDhhmmss`.
+    pub auth_dt: String,
+    pub auth_no: String,
+    pub goods: String,
+    pub buyer: String,
+    /// Partial cancels (each with its own TID).
+    pub partials: Vec<CancelRecord>,
+    pub vacct: Option<InquiredVacct>,
+}
+
+impl Inquired {
+    fn of(t: &Txn) -> Inquired {
+        let status = status_code(t);
+        Inquired {
+            tid: t.tid.clone(),
+            mid: t.mid.clone(),
+            oid: t.oid.clone(),
+            price: t.amount,
+            remaining: t.remaining,
+            status: status.to_owned(),
+            paymethod: paymethod_name(t),
+            auth_dt: t.auth_dt.clone(),
+            auth_no: t.auth_no.clone(),
+            goods: t.goods.clone(),
+            buyer: t.buyer.clone(),
+            partials: t
+                .cancels
+                .iter()
+                .filter(|c| c.tid != t.tid)
+                .cloned()
+                .collect(),
+            vacct: t.vbank.as_ref().map(|v| InquiredVacct {
+                account: v.account.clone(),
+                bank_code: v.bank_code.clone(),
+                holder: v.holder.clone(),
+                valid: format!("{}{}", v.date, v.time),
+                deposit_status: match (v.deposited, status) {
+                    (true, _) => "Y",
+                    (false, "N") => "N",
+                    (false, _) => "C",
+                },
+                deposit_amount: if v.deposited { t.amount } else { 0 },
+                deposited_at: v.deposited_at.clone(),
+            }),
+        }
+    }
+
+    /// Applies the disagreeing inquiry faults ([`crate::faults::Fault`]).
+    fn tampered(mut self, f: &HttpFaults) -> Inquired {
+        if let Some(s) = &f.inquiry_status {
+            self.status = s.clone();
+        }
+        if f.tamper_amount {
+            self.price += 1;
+            if let Some(v) = self.vacct.as_mut().filter(|v| v.deposit_amount > 0) {
+                v.deposit_amount += 1;
+            }
+        }
+        if f.tamper_oid {
+            self.oid.push('X');
+        }
+        if f.tamper_tid {
+            self.tid = change_last(&self.tid);
+        }
+        if f.tamper_mid {
+            self.mid = change_last(&self.mid);
+        }
+        self
+    }
+}
+
+/// `s` with its last character replaced by another one of the same kind
+/// (digit by digit, otherwise `X`/`Y`).
+fn change_last(s: &str) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    let new = match chars.pop() {
+        Some(d @ '0'..='9') => char::from(b'0' + (d as u8 - b'0' + 1) % 10),
+        Some('X') => 'Y',
+        _ => 'X',
+    };
+    chars.push(new);
+    chars.into_iter().collect()
+}
+
+/// Inquiry (PROTOCOL.md 4.5, 5.6) by TID (an approval or partial-cancel TID)
+/// or, without one, the newest transaction of the order id; `Err(status)` for
+/// no such transaction under this MID, with the status to report (`9`, or
+/// the `InquiryStatus` fault's).
+pub(crate) fn inquire(
+    st: &Mem,
+    mid: &str,
+    tid: &str,
+    oid: &str,
+    faults: &HttpFaults,
+) -> Result<Inquired, String> {
+    match lookup(st, mid, tid, oid) {
+        Some(t) => Ok(Inquired::of(t).tampered(faults)),
+        None => Err(faults
+            .inquiry_status
+            .clone()
+            .unwrap_or_else(|| STATUS_UNKNOWN.to_owned())),
+    }
+}
+
+/// `resultMsg` of an inquiry for an unknown transaction.
+pub(crate) const NO_SUCH_TXN: &str = "[거래 없음] 해당 거래가 없습니다. (no such transaction)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_last_keeps_the_layout() {
+        assert_eq!(
+            change_last("INIMX_CARDINIpayTest20240101120000000009"),
+            "INIMX_CARDINIpayTest20240101120000000000"
+        );
+        assert_eq!(change_last("INIpayTest"), "INIpayTesX");
+        assert_eq!(change_last("MIDX"), "MIDY");
+        assert_eq!(change_last(""), "X");
     }
 }

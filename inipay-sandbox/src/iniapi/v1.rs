@@ -2,8 +2,8 @@
 //! hex SHA-512 `hashData` starting with the INIAPI key.
 
 use super::{
-    ChargeReq, RefundReq, Reply, charge, hash_error, json, lookup, mid_error, param_error,
-    refund as do_refund,
+    ChargeReq, NO_SUCH_TXN, RefundReq, Reply, charge, hash_error, inquire, json, mid_error,
+    param_error, refund as do_refund,
 };
 use crate::config::MerchantKeys;
 use crate::faults::{Endpoint, GARBLED_BODY, HttpFaults};
@@ -95,13 +95,18 @@ fn common<'a>(sh: &'a Shared, body: &[u8]) -> Result<(Form, &'a MerchantKeys), R
     Ok((f, m))
 }
 
-async fn with_faults(sh: &Shared, run: impl FnOnce() -> Reply) -> Response {
-    let faults = HttpFaults::from(&sh.take_faults(Endpoint::IniapiV1));
+/// Runs a v1 service under the faults of `endpoints`.
+async fn with_faults(
+    sh: &Shared,
+    endpoints: &[Endpoint],
+    run: impl FnOnce(&HttpFaults) -> Reply,
+) -> Response {
+    let faults = HttpFaults::from(&sh.take_faults_of(endpoints));
     faults.delay(sh).await;
     if faults.http500 {
         return server::http500();
     }
-    let reply = run();
+    let reply = run(&faults);
     if faults.garbled {
         return server::respond(
             StatusCode::OK,
@@ -124,7 +129,7 @@ fn require(f: &Form, names: &[&'static str]) -> Result<(), Reply> {
 /// `POST /api/v1/billing`.
 pub(crate) async fn billing(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let sh2 = sh.clone();
-    with_faults(&sh, move || {
+    with_faults(&sh, &[Endpoint::IniapiV1], move |_| {
         let (f, _) = match common(&sh2, &body) {
             Ok(x) => x,
             Err(r) => return r,
@@ -175,7 +180,7 @@ pub(crate) async fn billing(State(sh): State<Arc<Shared>>, body: Bytes) -> Respo
 /// `POST /api/v1/refund` (`type=Refund` or `PartialRefund`).
 pub(crate) async fn refund_v1(sh: Arc<Shared>, body: Bytes) -> Response {
     let sh2 = sh.clone();
-    with_faults(&sh, move || {
+    with_faults(&sh, &[Endpoint::IniapiV1], move |_| {
         let (f, m) = match common(&sh2, &body) {
             Ok(x) => x,
             Err(r) => return r,
@@ -243,7 +248,7 @@ pub(crate) async fn refund(State(sh): State<Arc<Shared>>, body: Bytes) -> Respon
 /// also accepts key=value text from escrow endpoints).
 pub(crate) async fn escrow(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let sh2 = sh.clone();
-    with_faults(&sh, move || {
+    with_faults(&sh, &[Endpoint::IniapiV1], move |_| {
         let (f, _) = match common(&sh2, &body) {
             Ok(x) => x,
             Err(r) => return r,
@@ -275,48 +280,61 @@ pub(crate) async fn escrow(State(sh): State<Arc<Shared>>, body: Bytes) -> Respon
     .await
 }
 
-/// `POST /api/v1/extra` (`type=Extra`, `paymethod=Inquiry`).
+/// `POST /api/v1/extra` (`type=Extra`, `paymethod=Inquiry`, PROTOCOL.md
+/// 4.5), under the `IniapiV1` and `Inquiry` faults. Found: `resultCode`
+/// `00`, `tid` (the approval TID, also when asked by a partial-cancel TID),
+/// `oid`, `price` (the approved amount), `remainPrice` (what is left after
+/// partial refunds), `status`, `paymethod`, `applDate`, `applTime`,
+/// `applNum`. Unknown (or another MID's): `resultCode` `01` with `status`
+/// `9`.
 pub(crate) async fn extra(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let sh2 = sh.clone();
-    with_faults(&sh, move || {
-        let (f, _) = match common(&sh2, &body) {
-            Ok(x) => x,
-            Err(r) => return r,
-        };
-        if f.str("type") != "Extra" {
-            return param_error("type");
-        }
-        if f.str("paymethod") != "Inquiry" {
-            return param_error("paymethod");
-        }
-        if f.str("originalTid").is_empty() && f.str("oid").is_empty() {
-            return param_error("originalTid");
-        }
-        let st = sh2.lock();
-        match lookup(&st, f.str("mid"), f.str("originalTid"), f.str("oid")) {
-            None => {
-                let mut r = Reply::fail(
-                    "01",
-                    "[거래 없음] 해당 거래가 없습니다. (no such transaction)",
-                );
-                r.0.push(("status", "9".into()));
-                r
+    with_faults(
+        &sh,
+        &[Endpoint::IniapiV1, Endpoint::Inquiry],
+        move |faults| {
+            let (f, _) = match common(&sh2, &body) {
+                Ok(x) => x,
+                Err(r) => return r,
+            };
+            if f.str("type") != "Extra" {
+                return param_error("type");
             }
-            Some(t) => Reply(vec![
-                ("resultCode", "00".into()),
-                ("resultMsg", "정상처리되었습니다.".into()),
-                ("tid", t.tid.clone()),
-                ("oid", t.oid.clone()),
-                ("price", t.amount.to_string()),
-                ("remainPrice", t.remaining.to_string()),
-                ("status", super::status_code(t).into()),
-                ("paymethod", super::paymethod_name(t).into()),
-                ("applDate", t.auth_dt[..8].to_owned()),
-                ("applTime", t.auth_dt[8..].to_owned()),
-                ("applNum", t.auth_no.clone()),
-            ]),
-        }
-    })
+            if f.str("paymethod") != "Inquiry" {
+                return param_error("paymethod");
+            }
+            if f.str("originalTid").is_empty() && f.str("oid").is_empty() {
+                return param_error("originalTid");
+            }
+            let st = sh2.lock();
+            match inquire(
+                &st,
+                f.str("mid"),
+                f.str("originalTid"),
+                f.str("oid"),
+                faults,
+            ) {
+                Err(status) => {
+                    let mut r = Reply::fail("01", NO_SUCH_TXN);
+                    r.0.push(("status", status));
+                    r
+                }
+                Ok(t) => Reply(vec![
+                    ("resultCode", "00".into()),
+                    ("resultMsg", "정상처리되었습니다.".into()),
+                    ("tid", t.tid),
+                    ("oid", t.oid),
+                    ("price", t.price.to_string()),
+                    ("remainPrice", t.remaining.to_string()),
+                    ("status", t.status),
+                    ("paymethod", t.paymethod.into()),
+                    ("applDate", t.auth_dt[..8].to_owned()),
+                    ("applTime", t.auth_dt[8..].to_owned()),
+                    ("applNum", t.auth_no),
+                ]),
+            }
+        },
+    )
     .await
 }
 

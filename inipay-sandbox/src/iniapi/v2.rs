@@ -7,7 +7,7 @@
 //! `partialRefund/vacct`, `inquiry` and `receipt` (cash receipt, 5.7).
 
 use super::{
-    ChargeReq, RefundReq, Reply, charge, hash_error, json, lookup, mid_error, param_error, refund,
+    ChargeReq, RefundReq, Reply, charge, hash_error, json, mid_error, param_error, refund,
 };
 use crate::faults::{Endpoint, GARBLED_BODY, HttpFaults};
 use crate::server::{self, Shared};
@@ -16,7 +16,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 
@@ -124,12 +124,17 @@ pub(crate) async fn dispatch(
     Path(service): Path<String>,
     body: Bytes,
 ) -> Response {
-    let faults = HttpFaults::from(&sh.take_faults(Endpoint::IniapiV2));
+    let endpoints: &[Endpoint] = if service == "inquiry" {
+        &[Endpoint::IniapiV2, Endpoint::Inquiry]
+    } else {
+        &[Endpoint::IniapiV2]
+    };
+    let faults = HttpFaults::from(&sh.take_faults_of(endpoints));
     faults.delay(&sh).await;
     if faults.http500 {
         return server::http500();
     }
-    let reply = handle(&sh, &service, &body);
+    let reply = handle(&sh, &service, &body, &faults);
     if faults.garbled {
         return server::respond(
             StatusCode::OK,
@@ -137,12 +142,157 @@ pub(crate) async fn dispatch(
             GARBLED_BODY,
         );
     }
-    json(&reply)
+    match reply {
+        Out::Flat(r) => json(&r),
+        Out::Inquiry(r) => server::respond(
+            StatusCode::OK,
+            "application/json;charset=UTF-8",
+            serde_json::to_vec(&r).unwrap_or_default(),
+        ),
+    }
 }
 
-fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
+/// A v2 reply: flat string fields, or the nested inquiry reply.
+enum Out {
+    Flat(Reply),
+    Inquiry(Box<InquiryReply>),
+}
+
+impl From<Reply> for Out {
+    fn from(r: Reply) -> Out {
+        Out::Flat(r)
+    }
+}
+
+/// The v2 inquiry reply (PROTOCOL.md 5.6 field names, from consumer models).
+/// `transactionStatus` takes the v1 `status` values and `depositStatus` is
+/// `N` / `Y` / `C` (the sandbox's choice: the real value sets are unknown,
+/// 8.13). The names inside `partCancelTransInfo` are the sandbox's invention.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InquiryReply {
+    result_code: &'static str,
+    result_msg: &'static str,
+    #[serde(flatten)]
+    found: Option<Found>,
+    transaction_status: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Found {
+    tid: String,
+    mid: String,
+    oid: String,
+    price: String,
+    goods_name: String,
+    paymethod: &'static str,
+    approved_date: String,
+    approved_time: String,
+    buyer_name: String,
+    available_part_cancel: &'static str,
+    available_part_cancel_price: String,
+    part_cancel_trans_info: Vec<PartCancel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vacct_info: Option<VacctInfo>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PartCancel {
+    part_cancel_tid: String,
+    part_cancel_price: String,
+    remain_price: String,
+    part_cancel_date: String,
+    part_cancel_time: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VacctInfo {
+    account_number: String,
+    bank_code: String,
+    bank_name: &'static str,
+    account_name: String,
+    valid_date: String,
+    deposit_status: &'static str,
+    deposit_amount: String,
+    deposit_date: String,
+    deposit_time: String,
+}
+
+fn inquiry_reply(r: Result<super::Inquired, String>) -> InquiryReply {
+    let t = match r {
+        Err(status) => {
+            return InquiryReply {
+                result_code: "01",
+                result_msg: super::NO_SUCH_TXN,
+                found: None,
+                transaction_status: status,
+            };
+        }
+        Ok(t) => t,
+    };
+    let (date, time) = super::split_ts(&t.auth_dt);
+    let open = t.status == "0" || t.status == "Y";
+    InquiryReply {
+        result_code: "00",
+        result_msg: "정상처리되었습니다.",
+        transaction_status: t.status,
+        found: Some(Found {
+            tid: t.tid,
+            mid: t.mid,
+            oid: t.oid,
+            price: t.price.to_string(),
+            goods_name: t.goods,
+            paymethod: t.paymethod,
+            approved_date: date,
+            approved_time: time,
+            buyer_name: t.buyer,
+            available_part_cancel: if open && t.remaining > 0 { "Y" } else { "N" },
+            available_part_cancel_price: t.remaining.to_string(),
+            part_cancel_trans_info: t
+                .partials
+                .into_iter()
+                .map(|c| {
+                    let (date, time) = super::split_ts(&c.at);
+                    PartCancel {
+                        part_cancel_tid: c.tid,
+                        part_cancel_price: c.price.to_string(),
+                        remain_price: c.remains.to_string(),
+                        part_cancel_date: date,
+                        part_cancel_time: time,
+                    }
+                })
+                .collect(),
+            vacct_info: t.vacct.map(|v| {
+                let (date, time) = if v.deposited_at.len() == 14 {
+                    super::split_ts(&v.deposited_at)
+                } else {
+                    (String::new(), String::new())
+                };
+                VacctInfo {
+                    bank_name: crate::mobile::page::code_name(
+                        crate::mobile::page::BANKS,
+                        &v.bank_code,
+                    ),
+                    account_number: v.account,
+                    bank_code: v.bank_code,
+                    account_name: v.holder,
+                    valid_date: v.valid,
+                    deposit_status: v.deposit_status,
+                    deposit_amount: v.deposit_amount.to_string(),
+                    deposit_date: date,
+                    deposit_time: time,
+                }
+            }),
+        }),
+    }
+}
+
+fn handle(sh: &Shared, service: &str, body: &[u8], faults: &HttpFaults) -> Out {
     let Ok(env) = serde_json::from_slice::<Envelope>(body) else {
-        return param_error("body (JSON)");
+        return param_error("body (JSON)").into();
     };
     let expected_type = match service {
         "billing" => "billing",
@@ -154,7 +304,8 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
             return Reply::fail(
                 "01",
                 "[ER0100][지원하지 않는 서비스 (service not simulated)]",
-            );
+            )
+            .into();
         }
     };
     for (n, v) in [
@@ -165,17 +316,17 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
         ("hashData", &env.hashData),
     ] {
         if v.is_empty() {
-            return param_error(n);
+            return param_error(n).into();
         }
     }
     if env.ty != expected_type {
-        return param_error("type");
+        return param_error("type").into();
     }
     let Some(raw) = env.data.as_ref() else {
-        return param_error("data");
+        return param_error("data").into();
     };
     let Some(m) = sh.merchant(&env.mid).filter(|m| m.iniapi_key.is_some()) else {
-        return mid_error();
+        return mid_error().into();
     };
     let key = m.iniapi_key.as_deref().unwrap_or_default();
     let canon = canonical_json(raw.get());
@@ -183,15 +334,15 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
     let php = wire::sha512_hex(format!("{head}{canon}").as_bytes());
     let node = wire::sha512_hex(format!("{head}{}", canon.replace('\\', "")).as_bytes());
     if !(wire::ct_eq_hex(&php, &env.hashData) | wire::ct_eq_hex(&node, &env.hashData)) {
-        return hash_error();
+        return hash_error().into();
     }
     let Ok(data) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(raw.get())
     else {
-        return param_error("data");
+        return param_error("data").into();
     };
     let g = |k: &str| field(&data, k);
     let mut st = sh.lock();
-    match service {
+    Out::Flat(match service {
         "billing" => {
             for n in [
                 "moid",
@@ -203,7 +354,7 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
                 "billKey",
             ] {
                 if g(n).is_empty() {
-                    return param_error(n);
+                    return param_error(n).into();
                 }
             }
             let pm = if env.paymethod.is_empty() {
@@ -237,27 +388,27 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
         "refund" | "refund/vacct" | "partialRefund" | "partialRefund/vacct" => {
             let tid = g("tid");
             if tid.is_empty() {
-                return param_error("tid");
+                return param_error("tid").into();
             }
             let vacct = service.ends_with("/vacct");
             if vacct {
                 for n in ["refundAcctNum", "refundBankCode", "refundAcctName"] {
                     if g(n).is_empty() {
-                        return param_error(n);
+                        return param_error(n).into();
                     }
                 }
                 let iv = m.iniapi_iv.as_deref().unwrap_or_default();
                 if wire::aes128_decrypt_b64(key.as_bytes(), iv.as_bytes(), &g("refundAcctNum"))
                     .is_err()
                 {
-                    return param_error("refundAcctNum ([ENC] AES-128-CBC)");
+                    return param_error("refundAcctNum ([ENC] AES-128-CBC)").into();
                 }
             }
             let partial = if service.starts_with("partialRefund") {
                 match (g("price").parse::<u64>(), g("confirmPrice").parse::<u64>()) {
                     (Ok(p), Ok(c)) => Some((p, c)),
-                    (Err(_), _) => return param_error("price"),
-                    (_, Err(_)) => return param_error("confirmPrice"),
+                    (Err(_), _) => return param_error("price").into(),
+                    (_, Err(_)) => return param_error("confirmPrice").into(),
                 }
             } else {
                 None
@@ -279,43 +430,15 @@ fn handle(sh: &Shared, service: &str, body: &[u8]) -> Reply {
             super::receipt(sh, &mut st, &env.mid, key, iv, &g)
         }
         _ => {
-            let tid = g("tid");
-            match lookup(&st, &env.mid, &tid, &g("oid")) {
-                None => Reply::fail(
-                    "01",
-                    "[거래 없음] 해당 거래가 없습니다. (no such transaction)",
-                ),
-                Some(t) => {
-                    let mut r = Reply(vec![
-                        ("resultCode", "00".into()),
-                        ("resultMsg", "정상처리되었습니다.".into()),
-                        ("tid", t.tid.clone()),
-                        ("mid", t.mid.clone()),
-                        ("oid", t.oid.clone()),
-                        ("price", t.amount.to_string()),
-                        ("goodsName", t.goods.clone()),
-                        ("paymethod", super::paymethod_name(t).into()),
-                        ("approvedDate", t.auth_dt[..8].to_owned()),
-                        ("approvedTime", t.auth_dt[8..].to_owned()),
-                        ("buyerName", t.buyer.clone()),
-                        ("transactionStatus", super::status_code(t).into()),
-                        ("availablePartCancelPrice", t.remaining.to_string()),
-                    ]);
-                    if let Some(v) = &t.vbank {
-                        r.0.extend([
-                            ("accountNumber", v.account.clone()),
-                            ("bankCode", v.bank_code.clone()),
-                            (
-                                "depositStatus",
-                                if v.deposited { "Y".into() } else { "N".into() },
-                            ),
-                        ]);
-                    }
-                    r
-                }
-            }
+            return Out::Inquiry(Box::new(inquiry_reply(super::inquire(
+                &st,
+                &env.mid,
+                &g("tid"),
+                &g("oid"),
+                faults,
+            ))));
         }
-    }
+    })
 }
 
 #[cfg(test)]

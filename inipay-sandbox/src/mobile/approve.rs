@@ -165,6 +165,7 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
                 time,
                 holder: "이니시스㈜테스트입".into(),
                 deposited: false,
+                deposited_at: String::new(),
             };
             reply.extend([
                 ("P_VACT_NUM", info.account.clone()),

@@ -433,3 +433,152 @@ pub async fn v1_billing(
     )
     .await
 }
+
+/// Waits (polling, not timing) until the sandbox has taken every injected
+/// fault, i.e. the delayed call is inside its handler.
+pub async fn until_faults_taken(sb: &Sandbox) {
+    for _ in 0..2000 {
+        let f = get_json(sb, "/sandbox/api/faults").await;
+        if f["pending"].as_array().is_some_and(|a| a.is_empty()) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the fault was never taken");
+}
+
+/// A v2 envelope over `data` (PHP-style compact JSON) with its hash.
+pub fn v2_body(mid: &str, ty: &str, key: &str, data: &str, paymethod: Option<&str>) -> String {
+    let hash = sha512(&format!("{key}{mid}{ty}{TS}{data}"));
+    let pm = paymethod
+        .map(|p| format!("\"paymethod\":\"{p}\","))
+        .unwrap_or_default();
+    format!(
+        "{{\"mid\":\"{mid}\",\"type\":\"{ty}\",{pm}\"timestamp\":\"{TS}\",\"clientIp\":\"{IP}\",\"data\":{data},\"hashData\":\"{hash}\"}}"
+    )
+}
+
+/// POSTs a v2 body to `/v2/pg/{service}`; returns the JSON reply.
+pub async fn v2(sb: &Sandbox, service: &str, body: String) -> serde_json::Value {
+    let r = client()
+        .post(sb.url(&format!("/v2/pg/{service}")))
+        .header("Content-Type", "application/json;charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// v1 inquiry (`/api/v1/extra`) by TID or order id under `mid` (INIAPI key `key`).
+pub async fn v1_inquiry_as(
+    sb: &Sandbox,
+    mid: &str,
+    key: &str,
+    tid: &str,
+    oid: &str,
+) -> serde_json::Value {
+    let hash = sha512(&format!("{key}ExtraInquiry{TS}{IP}{mid}"));
+    v1(
+        sb,
+        "/api/v1/extra",
+        &[
+            ("type", "Extra"),
+            ("paymethod", "Inquiry"),
+            ("timestamp", TS),
+            ("clientIp", IP),
+            ("mid", mid),
+            ("originalTid", tid),
+            ("oid", oid),
+            ("hashData", &hash),
+        ],
+    )
+    .await
+}
+
+/// v1 inquiry of an `INIpayTest` TID.
+pub async fn v1_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    v1_inquiry_as(sb, "INIpayTest", KEY, tid, "").await
+}
+
+/// v2 inquiry (`/v2/pg/inquiry`) of `tid` under `mid` (INIAPI key `key`).
+pub async fn v2_inquiry_as(sb: &Sandbox, mid: &str, key: &str, tid: &str) -> serde_json::Value {
+    let data = format!("{{\"tid\":\"{tid}\"}}");
+    v2(sb, "inquiry", v2_body(mid, "inquiry", key, &data, None)).await
+}
+
+/// v2 inquiry of an `INIpayTest` TID.
+pub async fn v2_inquiry(sb: &Sandbox, tid: &str) -> serde_json::Value {
+    v2_inquiry_as(sb, "INIpayTest", KEY, tid).await
+}
+
+/// GETs a sandbox path; returns the body text.
+pub async fn get_text(sb: &Sandbox, path: &str) -> String {
+    client()
+        .get(sb.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// GETs a sandbox path and parses the JSON reply.
+pub async fn get_json(sb: &Sandbox, path: &str) -> serde_json::Value {
+    client()
+        .get(sb.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// An order of 1,005 won with P_NOTI_URL, P_RETURN_URL (`/return?oid=...`)
+/// and `reserved` as P_RESERVED: 1trs for ISP and BANK unless `reserved`
+/// asks for 2trs (PROTOCOL.md 2.1).
+pub fn one_trs_order(
+    rx: &Receiver,
+    method: &str,
+    oid: &str,
+    reserved: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("P_INI_PAYMENT", method.into()),
+        ("P_MID", "INIpayTest".into()),
+        ("P_OID", oid.into()),
+        ("P_AMT", "1005".into()),
+        ("P_GOODS", "테스트상품".into()),
+        ("P_UNAME", "홍길동".into()),
+        ("P_NEXT_URL", rx.url("/next")),
+        ("P_NOTI_URL", rx.url("/noti")),
+        ("P_RETURN_URL", rx.url(&format!("/return?oid={oid}"))),
+        ("P_NOTI", "merchant-data".into()),
+        ("P_RESERVED", reserved.into()),
+    ]
+}
+
+/// Issues a 20,000-won virtual account (bank 88, deadline 2024-01-05
+/// 23:59:59) through the window and a 2trs approval; returns its TID.
+pub async fn issue_vbank(sb: &Sandbox, rx: &Receiver, oid: &str) -> String {
+    let fields = vec![
+        ("P_INI_PAYMENT", "VBANK".to_owned()),
+        ("P_MID", "INIpayTest".into()),
+        ("P_OID", oid.into()),
+        ("P_AMT", "20000".into()),
+        ("P_GOODS", "상품".into()),
+        ("P_UNAME", "홍길동".into()),
+        ("P_NEXT_URL", rx.url("/next")),
+        ("P_NOTI_URL", rx.url("/noti")),
+        ("P_VBANK_DT", "20240105".into()),
+        ("P_VBANK_TM", "2359".into()),
+    ];
+    let page = open_window(sb, "/smart/payment/", &fields).await;
+    let r = press(sb, &session_of(&page), "approve", &[("bank_code", "88")]).await;
+    let auth = inipay_sandbox::browser::AutoForm::parse(&r.bytes().await.unwrap()).unwrap();
+    let (_, b) = approve(sb, "INIpayTest", auth.fields.get("P_TID").unwrap()).await;
+    get(&decode_reply(&b, false), "P_TID").to_owned()
+}
