@@ -68,6 +68,20 @@ impl Charset {
         }
     }
 
+    /// The other charset INICIS speaks: EUC-KR for UTF-8 and UTF-8 for EUC-KR.
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// assert_eq!(Charset::EucKr.other(), Charset::Utf8);
+    /// assert_eq!(Charset::Utf8.other(), Charset::EucKr);
+    /// ```
+    pub fn other(self) -> Charset {
+        match self {
+            Charset::EucKr => Charset::Utf8,
+            Charset::Utf8 => Charset::EucKr,
+        }
+    }
+
     /// The HTML `accept-charset` / `meta charset` label.
     pub fn html_label(self) -> &'static str {
         match self {
@@ -277,22 +291,51 @@ impl Form {
             let kd = percent_decode(k);
             let key = charset
                 .decode(&kd)
-                .map_err(|source| MalformedForm {
-                    field: String::from_utf8_lossy(k).chars().take(40).collect(),
-                    source,
-                })?
+                .map_err(|source| MalformedForm::new(&kd, source))?
                 .into_owned();
             let vd = percent_decode(v);
             let value = charset
                 .decode(&vd)
-                .map_err(|source| MalformedForm {
-                    field: key.clone(),
-                    source,
-                })?
+                .map_err(|source| MalformedForm::new(key.as_bytes(), source))?
                 .into_owned();
             pairs.push((key, value));
         }
         Ok(Form { pairs })
+    }
+
+    /// Parses like [`parse`](Self::parse) in `preferred`, and when the bytes
+    /// are not valid text in it but are in the [other](Charset::other)
+    /// charset, in that one. Returns the form and the charset actually used,
+    /// for the caller to journal.
+    ///
+    /// INICIS does not always answer in the charset asked for: an approval
+    /// or net-cancel reply for an unknown `P_TID` comes in EUC-KR even with
+    /// `P_CHARSET=utf8`, and whether notifications follow `P_CHARSET` is
+    /// unknown (PROTOCOL.md 2.5, 2.6, 8.4). Bytes valid in both (ASCII, and
+    /// some Hangul) are always read in `preferred`. When neither works, the
+    /// error is the one of `preferred`.
+    ///
+    /// ```
+    /// use inipay_core::encoding::{Charset, Form};
+    /// // "P_RMESG1=거래정보가 없습니다." in EUC-KR, although UTF-8 was asked for.
+    /// let (body, _, _) = encoding_rs::EUC_KR.encode("P_STATUS=01&P_RMESG1=거래정보가 없습니다.");
+    /// let (form, used) = Form::parse_with_fallback(&body, Charset::Utf8)?;
+    /// assert_eq!(used, Charset::EucKr);
+    /// assert_eq!(form.get("P_RMESG1"), Some("거래정보가 없습니다."));
+    /// // ASCII is read in the charset asked for.
+    /// assert_eq!(Form::parse_with_fallback(b"P_STATUS=00", Charset::Utf8)?.1, Charset::Utf8);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse_with_fallback(
+        body: &[u8],
+        preferred: Charset,
+    ) -> Result<(Form, Charset), MalformedForm> {
+        match Form::parse(body, preferred) {
+            Ok(form) => Ok((form, preferred)),
+            Err(e) => Form::parse(body, preferred.other())
+                .map(|form| (form, preferred.other()))
+                .map_err(|_| e),
+        }
     }
 
     /// Builds a form from pairs.
@@ -392,21 +435,190 @@ pub struct MalformedText {
 }
 
 /// A form whose key or value is not valid text in its charset.
+///
+/// The key comes from outside, so it is kept escaped for logs
+/// ([`escape_bytes_for_log`]): `Display` and `Debug` never carry a control
+/// character or an invalid byte.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("field {field}: {source}")]
 #[non_exhaustive]
 pub struct MalformedForm {
-    /// The key (or the start of the undecodable key).
+    /// The key (for an undecodable key, its percent-decoded bytes), escaped
+    /// with [`escape_bytes_for_log`] and cut to
+    /// [`MalformedForm::FIELD_CHARS`] characters. An ordinary key such as
+    /// `P_FN_NM` is unchanged.
     pub field: String,
     /// The decoding failure.
     #[source]
     pub source: MalformedText,
 }
 
+impl MalformedForm {
+    /// The most characters of the key kept in [`field`](Self::field).
+    pub const FIELD_CHARS: usize = 40;
+
+    fn new(key: &[u8], source: MalformedText) -> MalformedForm {
+        MalformedForm {
+            field: escape_bytes_for_log(key)
+                .chars()
+                .take(Self::FIELD_CHARS)
+                .collect(),
+            source,
+        }
+    }
+}
+
+/// Whether `c` must not reach a log line as it is: `\` (the escape
+/// character itself), control characters (C0 incl. `\n`, `\r`, `\t`, ESC;
+/// DEL; C1 incl. NEL), the Unicode line and paragraph separators
+/// U+2028/U+2029, and the bidirectional controls that reorder what a reader
+/// sees (U+200E/F, U+202A..U+202E, U+2066..U+2069) and the BOM.
+fn needs_log_escape(c: char) -> bool {
+    c == '\\'
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+fn write_escaped_char(out: &mut impl fmt::Write, c: char) -> fmt::Result {
+    match c {
+        '\\' => out.write_str("\\\\"),
+        '\n' => out.write_str("\\n"),
+        '\r' => out.write_str("\\r"),
+        '\t' => out.write_str("\\t"),
+        c if needs_log_escape(c) => write!(out, "\\u{{{:x}}}", u32::from(c)),
+        c => out.write_char(c),
+    }
+}
+
+fn write_escaped_str(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    let mut rest = text;
+    while let Some(i) = rest.find(needs_log_escape) {
+        out.write_str(&rest[..i])?;
+        let c = rest[i..].chars().next().unwrap_or('\u{FFFD}');
+        write_escaped_char(out, c)?;
+        rest = &rest[i + c.len_utf8()..];
+    }
+    out.write_str(rest)
+}
+
+fn write_escaped_bytes(out: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        write_escaped_str(out, chunk.valid())?;
+        for b in chunk.invalid() {
+            write!(out, "\\x{b:02X}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Text from outside (a gateway reply, a browser, a notification) made safe
+/// for one log line: its `Display` escapes what could end the line or forge
+/// another one, so an attacker's field name cannot become a fake
+/// `INFO paid: ship the goods` line.
+///
+/// Escaped: `\` as `\\`; `\n`, `\r`, `\t` as `\\n`, `\\r`, `\\t`; other
+/// control characters (ESC, DEL, C1), U+2028/U+2029, bidirectional controls
+/// and the BOM as `\u{..}`; with [`LogSafe::bytes`], bytes that are not
+/// UTF-8 as `\xNN`. Everything else, Korean included, is kept. Use it for
+/// every outside text in an error message or a log field (the flow and the
+/// adapters use the same one); [`escape_for_log`] and
+/// [`escape_bytes_for_log`] give the same as a string.
+///
+/// ```
+/// use inipay_core::encoding::LogSafe;
+///
+/// let name = "P_FOO\nINFO paid: ship the goods";
+/// assert_eq!(LogSafe::new(name).to_string(), "P_FOO\\nINFO paid: ship the goods");
+/// assert_eq!(LogSafe::bytes(b"P_FOO\r\n\xB0").to_string(), "P_FOO\\r\\n\\xB0");
+/// assert_eq!(LogSafe::new("거래\u{2028}\u{1b}[31m").to_string(), "거래\\u{2028}\\u{1b}[31m");
+/// assert_eq!(LogSafe::new("정상 처리").to_string(), "정상 처리");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct LogSafe<'a>(LogText<'a>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LogText<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> LogSafe<'a> {
+    /// Wraps text.
+    pub fn new(text: &'a str) -> LogSafe<'a> {
+        LogSafe(LogText::Text(text))
+    }
+
+    /// Wraps bytes of unknown encoding: valid UTF-8 is shown as text, the
+    /// other bytes as `\xNN`.
+    pub fn bytes(bytes: &'a [u8]) -> LogSafe<'a> {
+        LogSafe(LogText::Bytes(bytes))
+    }
+}
+
+impl fmt::Display for LogSafe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            LogText::Text(t) => write_escaped_str(f, t),
+            LogText::Bytes(b) => write_escaped_bytes(f, b),
+        }
+    }
+}
+
+/// Quoted, escaped the same way as `Display`.
+impl fmt::Debug for LogSafe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// `text` escaped for a log line as [`LogSafe`] does; borrowed when nothing
+/// needed escaping.
+///
+/// ```
+/// use inipay_core::encoding::escape_for_log;
+/// assert_eq!(escape_for_log("a\r\nb"), "a\\r\\nb");
+/// assert!(matches!(escape_for_log("P_AMT"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn escape_for_log(text: &str) -> Cow<'_, str> {
+    if text.contains(needs_log_escape) {
+        Cow::Owned(LogSafe::new(text).to_string())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// `bytes` escaped for a log line as [`LogSafe::bytes`] does: UTF-8 text
+/// escaped like [`escape_for_log`], other bytes as `\xNN`.
+///
+/// ```
+/// use inipay_core::encoding::escape_bytes_for_log;
+/// assert_eq!(escape_bytes_for_log(b"goods\xB0"), "goods\\xB0");
+/// assert_eq!(escape_bytes_for_log("홍길동".as_bytes()), "홍길동");
+/// ```
+pub fn escape_bytes_for_log(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => escape_for_log(text),
+        Err(_) => Cow::Owned(LogSafe::bytes(bytes).to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn needs_log_escape_except_backslash(c: char) -> bool {
+        c != '\\' && needs_log_escape(c)
+    }
 
     #[test]
     fn euc_kr_bytes_of_protocol_example() {
@@ -454,6 +666,70 @@ mod tests {
         assert_eq!(err.field, "P_RMESG1");
     }
 
+    /// Issue 16: a key carrying a newline and an invalid EUC-KR byte.
+    #[test]
+    fn malformed_key_is_escaped_for_logs() {
+        let body = b"P_STATUS=02&P_FOO%0AINFO%20paid%3A%20ship%20the%20goods%B0=1";
+        for charset in [Charset::EucKr, Charset::Utf8] {
+            let err = Form::parse(body, charset).unwrap_err();
+            assert_eq!(err.field, "P_FOO\\nINFO paid: ship the goods\\xB0");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains('\n'), "{shown}");
+        }
+        // A valid key whose value is not valid text: the key is escaped too.
+        let err = Form::parse(b"a%0Db=%B0", Charset::EucKr).unwrap_err();
+        assert_eq!(err.field, "a\\rb");
+        // Long keys are cut.
+        let long = [b'k'; 100];
+        let err = Form::parse(&[&long[..], b"%B0"].concat(), Charset::Utf8).unwrap_err();
+        assert_eq!(err.field.chars().count(), MalformedForm::FIELD_CHARS);
+    }
+
+    #[test]
+    fn log_escapes() {
+        for (raw, shown) in [
+            ("plain P_AMT", "plain P_AMT"),
+            ("a\nb\rc\td", "a\\nb\\rc\\td"),
+            ("back\\slash", "back\\\\slash"),
+            ("esc\u{1b}[2J", "esc\\u{1b}[2J"),
+            ("del\u{7f} nel\u{85}", "del\\u{7f} nel\\u{85}"),
+            ("ls\u{2028}ps\u{2029}", "ls\\u{2028}ps\\u{2029}"),
+            ("rlo\u{202e}bom\u{feff}", "rlo\\u{202e}bom\\u{feff}"),
+            ("홍길동 거래", "홍길동 거래"),
+        ] {
+            assert_eq!(escape_for_log(raw), shown);
+            assert_eq!(LogSafe::new(raw).to_string(), shown);
+            assert_eq!(format!("{:?}", LogSafe::new(raw)), format!("\"{shown}\""));
+        }
+        assert_eq!(
+            escape_bytes_for_log(b"\xB0\xA1 ok\n\xFF"),
+            "\\xB0\\xA1 ok\\n\\xFF"
+        );
+    }
+
+    #[test]
+    fn fallback_to_the_other_charset() {
+        let (euc, _, _) = encoding_rs::EUC_KR.encode("P_RMESG1=거래정보가 없습니다.");
+        let utf8 = "P_RMESG1=거래정보가 없습니다.".as_bytes();
+        for (body, preferred, used) in [
+            (&euc[..], Charset::Utf8, Charset::EucKr),
+            (&euc[..], Charset::EucKr, Charset::EucKr),
+            (utf8, Charset::EucKr, Charset::Utf8),
+            (utf8, Charset::Utf8, Charset::Utf8),
+            (b"P_STATUS=00".as_slice(), Charset::EucKr, Charset::EucKr),
+            (b"P_STATUS=00".as_slice(), Charset::Utf8, Charset::Utf8),
+        ] {
+            let (form, got) = Form::parse_with_fallback(body, preferred).unwrap();
+            assert_eq!(got, used, "{preferred:?}");
+            if form.get("P_RMESG1").is_some() {
+                assert_eq!(form.get("P_RMESG1"), Some("거래정보가 없습니다."));
+            }
+        }
+        // Invalid in both: the error of the preferred charset.
+        let err = Form::parse_with_fallback(b"P_X=%B0", Charset::Utf8).unwrap_err();
+        assert_eq!(err.source.charset, Charset::Utf8);
+    }
+
     #[test]
     fn debug_hides_values() {
         let f = Form::from_pairs([("P_CARD_NUM", "4111111111111111")]);
@@ -466,6 +742,14 @@ mod tests {
         fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = Form::parse(&bytes, Charset::EucKr);
             let _ = Form::parse(&bytes, Charset::Utf8);
+        }
+
+        #[test]
+        fn log_escape_leaves_no_line_breaks(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let text = String::from_utf8_lossy(&bytes);
+            for shown in [escape_bytes_for_log(&bytes).into_owned(), escape_for_log(&text).into_owned()] {
+                prop_assert!(!shown.contains(needs_log_escape_except_backslash), "{:?}", shown);
+            }
         }
 
         #[test]

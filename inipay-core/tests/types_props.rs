@@ -32,15 +32,20 @@ proptest! {
     }
 
     #[test]
-    fn amount_parse_accepts_exactly_digit_strings(s in "[0-9,.+ -]{0,24}") {
+    fn amount_parse_accepts_exactly_digit_strings(s in "[0-9,.+ e-]{0,24}") {
+        // PROTOCOL.md 0: digits only, no leading zero ("0" itself is fine).
+        let canonical = !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s == "0" || !s.starts_with('0'));
         match Amount::parse("P_AMT", &s) {
             Ok(a) => {
-                prop_assert!(!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert!(canonical, "{:?} accepted", s);
                 prop_assert_eq!(Some(a.get()), s.parse::<u64>().ok());
+                prop_assert_eq!(a.to_wire(), s);
             }
             Err(e) => {
                 prop_assert_eq!(e.field, "P_AMT");
-                prop_assert!(s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.parse::<u64>().is_err());
+                prop_assert!(!canonical || s.parse::<u64>().is_err());
             }
         }
     }

@@ -2,7 +2,10 @@
 //!
 //! Every reply is JSON with `resultCode` (`00` = success) and `resultMsg`;
 //! on failure other fields may be null or missing (PROTOCOL.md 4.1). Values
-//! are read whether they come as strings or numbers. A failure is classified
+//! are read whether they come as strings or numbers. Amounts are strict
+//! (PROTOCOL.md 0): a string must be digits without sign, space or leading
+//! zero, a number a non-negative integer; anything else is a
+//! [`ReplyError::Field`] naming the field. A failure is classified
 //! by code ([`classify`]), never by its Korean message, and the raw code,
 //! message and detail code are kept.
 //!
@@ -14,7 +17,7 @@
 //! assert_eq!(r.result.detail.as_deref(), Some("1113"));
 //! ```
 
-use super::lenient::{opt_object, opt_string};
+use super::lenient::{WireAmount, opt_amount, opt_object, opt_string};
 use crate::outcome::{Outcome, ResultCode, bracketed_code};
 use crate::types::{Amount, FieldError, FieldErrorKind, mask_tail};
 use serde::Deserialize;
@@ -103,8 +106,8 @@ struct Raw {
     mid: Option<String>,
     #[serde(deserialize_with = "opt_string")]
     oid: Option<String>,
-    #[serde(deserialize_with = "opt_string")]
-    price: Option<String>,
+    #[serde(deserialize_with = "opt_amount")]
+    price: Option<WireAmount>,
     #[serde(deserialize_with = "opt_string")]
     paymethod: Option<String>,
     // billing
@@ -136,10 +139,10 @@ struct Raw {
     // partial refund
     #[serde(deserialize_with = "opt_string")]
     prtc_tid: Option<String>,
-    #[serde(deserialize_with = "opt_string")]
-    prtc_price: Option<String>,
-    #[serde(deserialize_with = "opt_string")]
-    prtc_remains: Option<String>,
+    #[serde(deserialize_with = "opt_amount")]
+    prtc_price: Option<WireAmount>,
+    #[serde(deserialize_with = "opt_amount")]
+    prtc_remains: Option<WireAmount>,
     #[serde(deserialize_with = "opt_string")]
     prtc_cnt: Option<String>,
     #[serde(deserialize_with = "opt_string")]
@@ -171,8 +174,8 @@ struct Raw {
     buyer_mail: Option<String>,
     #[serde(deserialize_with = "opt_string")]
     transaction_status: Option<String>,
-    #[serde(deserialize_with = "opt_string")]
-    available_part_cancel_price: Option<String>,
+    #[serde(deserialize_with = "opt_amount")]
+    available_part_cancel_price: Option<WireAmount>,
     #[serde(deserialize_with = "opt_object")]
     vacct_info: Option<RawVacct>,
 }
@@ -192,8 +195,8 @@ struct RawVacct {
     valid_date: Option<String>,
     #[serde(deserialize_with = "opt_string")]
     deposit_status: Option<String>,
-    #[serde(deserialize_with = "opt_string")]
-    deposit_amount: Option<String>,
+    #[serde(deserialize_with = "opt_amount")]
+    deposit_amount: Option<WireAmount>,
     #[serde(deserialize_with = "opt_string")]
     deposit_date: Option<String>,
     #[serde(deserialize_with = "opt_string")]
@@ -229,11 +232,20 @@ impl Raw {
     }
 }
 
-fn amount(field: &'static str, v: &Option<String>) -> Result<Option<Amount>, ReplyError> {
-    v.as_deref()
-        .map(|s| Amount::parse(field, s.trim()))
-        .transpose()
-        .map_err(ReplyError::Field)
+/// An amount field: a JSON string following the wire rule exactly
+/// ([`Amount::parse`]: digits, no sign, no space, no leading zero), or a
+/// JSON number that is a non-negative integer (PROTOCOL.md 0, 7.4). The
+/// error names the field, never the value.
+fn amount(field: &'static str, v: &Option<WireAmount>) -> Result<Option<Amount>, ReplyError> {
+    match v {
+        None => Ok(None),
+        Some(WireAmount::Won(n)) => Ok(Some(Amount::won(*n))),
+        Some(WireAmount::Text(s)) => Amount::parse(field, s).map(Some).map_err(ReplyError::Field),
+        Some(WireAmount::NotAnAmount) => Err(ReplyError::Field(FieldError::new(
+            field,
+            FieldErrorKind::Format("a non-negative whole number of won"),
+        ))),
+    }
 }
 
 /// The reply to a billing charge (PROTOCOL.md 4.2; v2 assumed identical, 5.2).

@@ -48,10 +48,10 @@
 use super::PaymentForm;
 use super::reply::{
     AMOUNT_DIGITS, CashReceipt, KstDateTime, Message, ParseError, PayType, Reader, Redacted,
-    decode_body, put, put_amount,
+    decode_body_with_fallback, put, put_amount,
 };
 use crate::config::{Merchant, Origin};
-use crate::encoding::{Charset, Form};
+use crate::encoding::{Charset, Form, LogSafe};
 use crate::outcome::{Outcome, ResultCode};
 use crate::types::{Amount, Mid, OrderId, Tid};
 use secrecy::{ExposeSecret, SecretString};
@@ -394,6 +394,11 @@ pub struct ApprovalReply {
     pub src_code: Option<String>,
     /// Per-method fields.
     pub details: MethodDetails,
+    /// The charset the body was actually decoded with: the one asked for, or
+    /// the other when the bytes were only valid in that one (INICIS answers
+    /// an unknown `P_TID` in EUC-KR even with `P_CHARSET=utf8`). Journal the
+    /// body with it.
+    pub charset: Charset,
     form: Form,
 }
 
@@ -402,12 +407,30 @@ const OID_LIMIT: usize = 100;
 
 impl ApprovalReply {
     /// Parses an approval reply in `charset` (the `P_CHARSET` of the
-    /// payment). For a success, `P_STATUS`, `P_TID`, `P_MID`, `P_OID`, `P_AMT`
-    /// and `P_TYPE` must be well formed; for a failure only `P_STATUS` is
+    /// payment), or in the other charset when the bytes are not valid text
+    /// in `charset` but are in the other (PROTOCOL.md 2.5; valid EUC-KR is
+    /// never "unreadable"); [`charset`](Self::charset) says which was used.
+    /// For a success, `P_STATUS`, `P_TID`, `P_MID`, `P_OID`, `P_AMT` and
+    /// `P_TYPE` must be well formed; for a failure only `P_STATUS` is
     /// required and malformed identifiers are dropped. Every other field is
     /// optional and read tolerantly (see module `reply` notes).
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// use inipay_core::mobile::ApprovalReply;
+    ///
+    /// // The answer for an unknown P_TID comes in EUC-KR although utf8 was asked for.
+    /// let (body, _, _) = encoding_rs::EUC_KR.encode("P_STATUS=01&P_RMESG1=거래정보가 없습니다.");
+    /// let reply = ApprovalReply::parse(&body, Charset::Utf8)?;
+    /// assert_eq!(reply.charset, Charset::EucKr);
+    /// assert_eq!(reply.result.message, "거래정보가 없습니다.");
+    /// // P_AMT is digits without a leading zero, exactly.
+    /// let e = ApprovalReply::parse(b"P_STATUS=00&P_AMT=012000", Charset::Utf8).unwrap_err();
+    /// assert_eq!(e.field(), Some("P_AMT"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(body: &[u8], charset: Charset) -> Result<ApprovalReply, ParseError> {
-        let form = decode_body(body, charset, Message::Approval)?;
+        let (form, charset) = decode_body_with_fallback(body, charset, Message::Approval)?;
         let r = Reader::new(&form, Message::Approval);
         let status = r.status()?;
         let success = status == "00";
@@ -442,6 +465,7 @@ impl ApprovalReply {
             noti_url: r.text("P_NOTEURL"),
             src_code: r.text("P_SRC_CODE"),
             details,
+            charset,
             form: Form::new(),
         };
         Ok(ApprovalReply { form, ..reply })
@@ -749,8 +773,9 @@ impl fmt::Display for MismatchKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    /// INICIS did not approve (`P_STATUS` not `00`). No money moved.
-    #[error("approval failed: {0}")]
+    /// INICIS did not approve (`P_STATUS` not `00`). No money moved. The
+    /// gateway's message is escaped for logs in `Display`.
+    #[error("approval failed: {}", LogSafe::new(&.0.to_string()))]
     NotApproved(ResultCode),
     /// INICIS approved, but `field` does not match the order or is missing:
     /// net-cancel.

@@ -32,7 +32,7 @@
 use super::approval::ApprovalRequest;
 use super::reply::{AMOUNT_DIGITS, Message, ParseError, Reader, decode_body, put, put_amount};
 use crate::config::{Merchant, origin_of};
-use crate::encoding::{Charset, Form, percent_decode};
+use crate::encoding::{Charset, Form, LogSafe, percent_decode};
 use crate::outcome::{Outcome, ResultCode};
 use crate::types::{Amount, FieldErrorKind, Tid};
 use std::fmt;
@@ -247,7 +247,7 @@ pub enum AuthCheckError {
     #[error("P_REQ_URL is not an allowed approval URL for this merchant")]
     ApprovalUrlNotAllowed,
     /// `idc_name` names a different data centre than the `P_REQ_URL` host.
-    #[error("idc_name {idc} does not match the P_REQ_URL host")]
+    #[error("idc_name {} does not match the P_REQ_URL host", LogSafe::new(idc.as_str()))]
     IdcMismatch {
         /// The `idc_name` received.
         idc: Idc,

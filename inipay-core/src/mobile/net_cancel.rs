@@ -40,7 +40,9 @@
 
 use super::AuthSuccess;
 use super::chkfake;
-use super::reply::{Message, ParseError, Reader, decode_body};
+use super::reply::{
+    AMOUNT_DIGITS, Message, ParseError, Reader, decode_body_with_fallback, put_amount,
+};
 use crate::config::{ConfigError, Merchant, Origin, origin_of};
 use crate::encoding::{Charset, Form};
 use crate::outcome::{Outcome, ResultCode};
@@ -184,25 +186,54 @@ pub struct NetCancelReply {
     pub result: ResultCode,
     /// `P_TID`, when sent and well formed.
     pub tid: Option<Tid>,
+    /// `P_AMT`, when sent (not documented for net cancel; the approval
+    /// format is assumed, PROTOCOL.md 2.8 (I)). Digits without a leading
+    /// zero: a malformed one is an error in a success, dropped in a failure.
+    pub amount: Option<Amount>,
+    /// The charset the body was actually decoded with: the one asked for, or
+    /// the other when the bytes were only valid in that one. Journal the
+    /// body with it.
+    pub charset: Charset,
     form: Form,
 }
 
 impl NetCancelReply {
-    /// Parses the reply in `charset` (the `P_CHARSET` of the payment).
+    /// Parses the reply in `charset` (the `P_CHARSET` of the payment), or in
+    /// the other charset when the bytes are not valid text in `charset` but
+    /// are in the other (the sandbox, like INICIS for approvals, answers an
+    /// unknown `P_TID` in EUC-KR whatever was asked).
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// use inipay_core::mobile::NetCancelReply;
+    ///
+    /// let (body, _, _) = encoding_rs::EUC_KR.encode("P_STATUS=01&P_RMESG1=거래정보가 없습니다.");
+    /// let reply = NetCancelReply::parse(&body, Charset::Utf8)?;
+    /// assert_eq!(reply.charset, Charset::EucKr);
+    /// assert!(!reply.is_cancelled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(body: &[u8], charset: Charset) -> Result<NetCancelReply, ParseError> {
-        let form = decode_body(body, charset, Message::NetCancel)?;
+        let (form, charset) = decode_body_with_fallback(body, charset, Message::NetCancel)?;
         let r = Reader::new(&form, Message::NetCancel);
         let status = r.status()?;
-        let outcome = if status == "00" {
+        let success = status == "00";
+        let outcome = if success {
             Outcome::Success
         } else {
             Outcome::Unknown
         };
         let message = r.raw_text("P_RMESG1").unwrap_or_default();
         let tid = r.tid("P_TID").ok().flatten();
+        let amount = match r.amount("P_AMT", AMOUNT_DIGITS) {
+            Err(_) if !success => None,
+            other => other?,
+        };
         Ok(NetCancelReply {
             result: ResultCode::new(outcome, status, message),
             tid,
+            amount,
+            charset,
             form,
         })
     }
@@ -225,6 +256,7 @@ impl NetCancelReply {
         if let Some(t) = &self.tid {
             f.push("P_TID", t.as_str());
         }
+        put_amount(&mut f, "P_AMT", self.amount);
         f
     }
 }
@@ -390,6 +422,7 @@ mod tests {
             status in "[0-9]{2}",
             msg in "[가-힣a-z0-9=&%+]([가-힣a-z0-9 =&%+]{0,20}[가-힣a-z0-9=&%+])?",
             tid in proptest::option::of("[A-Za-z0-9_]{1,40}"),
+            amount in proptest::option::of(0u64..10_000_000_000_000_000_000),
             euc in any::<bool>(),
         ) {
             let charset = if euc { Charset::EucKr } else { Charset::Utf8 };
@@ -397,6 +430,8 @@ mod tests {
             let reply = NetCancelReply {
                 result: ResultCode::new(outcome, status, msg),
                 tid: tid.map(|t| Tid::new(t).unwrap()),
+                amount: amount.map(Amount::won),
+                charset,
                 form: Form::new(),
             };
             let body = reply.to_form().encode(charset).unwrap();

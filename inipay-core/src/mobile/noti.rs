@@ -31,7 +31,7 @@
 use super::approval::{Expected, MismatchKind};
 use super::reply::{
     AMOUNT_DIGITS, CashReceipt, KstDateTime, Message, ParseError, PayType, Reader, Redacted,
-    decode_body, put, put_amount,
+    decode_body_with_fallback, put, put_amount,
 };
 use crate::encoding::{Charset, Form};
 use crate::types::{Amount, FieldErrorKind, Mid, Tid};
@@ -96,8 +96,11 @@ pub enum AuthDtFormat {
 /// How notifications are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotiOptions {
-    /// The body charset: EUC-KR; whether `P_CHARSET=utf8` switches notifications
-    /// to UTF-8 is unknown (PROTOCOL.md 8.4), so it is configurable.
+    /// The body charset: EUC-KR by default; INICIS may send UTF-8 when the
+    /// payment had `P_CHARSET=utf8` (PROTOCOL.md 2.6, 8.4), so it is
+    /// configurable. A body that is not valid text in this charset but is in
+    /// the other is read in the other ([`Notification::charset`] says which);
+    /// a body valid in both (ASCII, say) is read in this one.
     pub charset: Charset,
     /// Accepted `P_AUTH_DT` formats.
     pub auth_dt: AuthDtFormat,
@@ -230,6 +233,10 @@ pub struct Notification {
     pub card_issuer_code: Option<String>,
     /// Cash receipt fields (deposit notification, when requested).
     pub cash_receipt: Option<CashReceipt>,
+    /// The charset the body was actually decoded with: the configured one
+    /// ([`NotiOptions::charset`]), or the other when the bytes were only
+    /// valid in that one. Journal the body with it.
+    pub charset: Charset,
     form: Form,
 }
 
@@ -266,9 +273,28 @@ const NOTI_LIMIT: usize = 800;
 impl Notification {
     /// Parses a notification body. `P_STATUS`, `P_TID`, `P_MID`, `P_OID` and
     /// `P_AMT` are required (a notification without them cannot be matched
-    /// to an order); everything else is optional.
+    /// to an order); everything else is optional. `P_AMT` is digits without
+    /// a leading zero, exactly as received (PROTOCOL.md 0).
+    ///
+    /// The body is decoded in [`NotiOptions::charset`], or in the other
+    /// charset when it is invalid in the configured one and valid in the
+    /// other ([`charset`](Self::charset) says which).
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// use inipay_core::mobile::{NotiOptions, Notification};
+    ///
+    /// // A UTF-8 notification although EUC-KR is configured.
+    /// let body = "P_TID=INIMX_VBNKINIpayTest20160504112903950668&P_MID=INIpayTest&P_STATUS=02\
+    ///             &P_OID=O1&P_AMT=1000&P_FN_NM=신한은행";
+    /// let noti = Notification::parse(body.as_bytes(), &NotiOptions::default())?;
+    /// assert_eq!(noti.charset, Charset::Utf8);
+    /// assert_eq!(noti.fn_name.as_deref(), Some("신한은행"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(body: &[u8], options: &NotiOptions) -> Result<Notification, ParseError> {
-        let form = decode_body(body, options.charset, Message::Notification)?;
+        let (form, charset) =
+            decode_body_with_fallback(body, options.charset, Message::Notification)?;
         let r = Reader::new(&form, Message::Notification);
         let status = NotiStatus::from_wire(&r.status()?);
         let tid = r
@@ -316,6 +342,7 @@ impl Notification {
             card_number: r.text("P_CARD_NUM").map(Redacted::new),
             card_issuer_code: r.text("P_CARD_ISSUER_CODE"),
             cash_receipt: CashReceipt::read(&r),
+            charset,
             form: Form::new(),
         };
         Ok(Notification { form, ..noti })
@@ -686,10 +713,20 @@ mod tests {
                 .as_deref(),
             Some("신한은행")
         );
-        // EUC-KR bytes read as UTF-8: a typed error naming the field, not mojibake.
-        let euc = Notification::parse(DEPOSIT, &utf8).unwrap_err();
-        assert!(matches!(euc, ParseError::Malformed { .. }));
-        assert_eq!(euc.field(), Some("P_FN_NM"));
+        // EUC-KR bytes with UTF-8 configured: invalid UTF-8, valid EUC-KR,
+        // so read as EUC-KR (and said so), not refused.
+        let euc = Notification::parse(DEPOSIT, &utf8).unwrap();
+        assert_eq!(euc.charset, Charset::EucKr);
+        assert_eq!(euc.fn_name.as_deref(), Some("신한은행"));
+        // Invalid in both: a typed error naming the field.
+        let bad = String::from_utf8(DEPOSIT.to_vec())
+            .unwrap()
+            .replace("P_FN_NM=%BD%C5", "P_FN_NM=%BD");
+        for options in [utf8, NotiOptions::default()] {
+            let e = Notification::parse(bad.as_bytes(), &options).unwrap_err();
+            assert!(matches!(e, ParseError::Malformed { .. }));
+            assert_eq!(e.field(), Some("P_FN_NM"));
+        }
     }
 
     #[test]
@@ -759,6 +796,7 @@ mod tests {
                     card_number: None,
                     card_issuer_code: None,
                     cash_receipt: None,
+                    charset: Charset::EucKr,
                     form: Form::new(),
                 },
             )
@@ -782,7 +820,7 @@ mod tests {
             let body = n.to_form().encode(charset).unwrap();
             let mut p = Notification::parse(&body, &NotiOptions { charset, auth_dt: AuthDtFormat::Only14 }).unwrap();
             p.form = Form::new();
-            prop_assert_eq!(p, n);
+            prop_assert_eq!(p, Notification { charset, ..n });
         }
     }
 }

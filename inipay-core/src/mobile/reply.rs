@@ -14,6 +14,27 @@
 //! reply are kept as received even when longer than the tables say: rejecting
 //! a captured payment for a long message would only make it harder to settle.
 //!
+//! Amounts are read exactly as received, never trimmed: digits only, no
+//! leading zero except `0` itself (PROTOCOL.md 0, 2.2; [`Amount::parse`]).
+//! `P_AMT` breaking the rule is an error; a secondary amount breaking it
+//! (`P_CSHR_AMT`, `P_CARD_APPLPRICE`, ...) is left unread (`None`, raw value
+//! in the form), never read loosely.
+//!
+//! # Charsets
+//!
+//! Approval and net-cancel replies and notifications are decoded in the
+//! charset asked for, and in the other one when the bytes are invalid in it
+//! but valid in the other ([`Form::parse_with_fallback`]): INICIS answers an
+//! unknown `P_TID` in EUC-KR even with `P_CHARSET=utf8`. The parsed message
+//! says which charset was used, for the journal.
+//!
+//! # Logs
+//!
+//! A [`ParseError`] never carries a control character or an invalid byte in
+//! its `Display` or `Debug`: field names from outside are escaped with
+//! [`escape_bytes_for_log`](crate::encoding::escape_bytes_for_log), values
+//! are never shown.
+//!
 //! ```
 //! use inipay_core::mobile::{KstDateTime, PayType, Redacted};
 //! let t = KstDateTime::parse("20241030120339").unwrap();
@@ -110,6 +131,24 @@ pub(crate) fn decode_body(
     charset: Charset,
     message: Message,
 ) -> Result<Form, ParseError> {
+    check_size(body, message)?;
+    Form::parse(body, charset).map_err(|source| ParseError::Malformed { message, source })
+}
+
+/// Checks the size and decodes a body in `preferred`, or in the other
+/// charset when the bytes are invalid in `preferred` and valid in it
+/// ([`Form::parse_with_fallback`]); returns the charset actually used.
+pub(crate) fn decode_body_with_fallback(
+    body: &[u8],
+    preferred: Charset,
+    message: Message,
+) -> Result<(Form, Charset), ParseError> {
+    check_size(body, message)?;
+    Form::parse_with_fallback(body, preferred)
+        .map_err(|source| ParseError::Malformed { message, source })
+}
+
+fn check_size(body: &[u8], message: Message) -> Result<(), ParseError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ParseError::TooLarge {
             message,
@@ -117,7 +156,7 @@ pub(crate) fn decode_body(
             actual: body.len(),
         });
     }
-    Form::parse(body, charset).map_err(|source| ParseError::Malformed { message, source })
+    Ok(())
 }
 
 /// Personal or card data as received from INICIS (card number, phone number,
@@ -453,37 +492,41 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An optional amount: ASCII digits, at most `max_digits`.
+    /// An optional amount, exactly as received (nothing trimmed): ASCII
+    /// digits without a leading zero, at most `max_digits` (PROTOCOL.md 0,
+    /// 2.2). `None` when absent or empty; ` 12000`, `012000`, `+1` or
+    /// `1,000` are errors naming the field.
     pub(crate) fn amount(
         &self,
         key: &'static str,
         max_digits: usize,
     ) -> Result<Option<Amount>, ParseError> {
-        match self.text(key) {
-            None => Ok(None),
-            Some(v) => {
-                if v.len() > max_digits && v.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(self.err(
-                        key,
-                        FieldErrorKind::TooLong {
-                            limit: max_digits,
-                            actual: v.len(),
-                        },
-                    ));
-                }
-                Amount::parse(key, &v)
-                    .map(Some)
-                    .map_err(|source| ParseError::Field {
-                        message: self.message,
-                        source,
-                    })
-            }
+        let Some(v) = self.form.get(key).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if v.len() > max_digits && v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.err(
+                key,
+                FieldErrorKind::TooLong {
+                    limit: max_digits,
+                    actual: v.len(),
+                },
+            ));
         }
+        Amount::parse(key, v)
+            .map(Some)
+            .map_err(|source| ParseError::Field {
+                message: self.message,
+                source,
+            })
     }
 
-    /// An amount when it parses; otherwise `None` (the raw value stays in the form).
+    /// A secondary amount (cash receipt, coupon, points) when it is a
+    /// well-formed wire amount; otherwise `None`, the raw value staying in
+    /// the form. Never an error: a captured payment is not refused for a
+    /// side field (module notes), but `012000` is never read as 12000 either.
     pub(crate) fn lenient_amount(&self, key: &'static str) -> Option<Amount> {
-        self.text(key).and_then(|v| Amount::parse(key, &v).ok())
+        self.form.get(key).and_then(|v| Amount::parse(key, v).ok())
     }
 
     /// The status code (`P_STATUS`, 4 bytes), required.

@@ -6,8 +6,10 @@ use std::fmt;
 /// An amount of money in Korean won (원): a whole number, never a float.
 ///
 /// On the wire it is a string of ASCII digits without separators
-/// (PROTOCOL.md 0). Parsing accepts only digits: a sign, a comma, a decimal
-/// point or a space is an error (INICIS answers MX3001).
+/// (PROTOCOL.md 0 "General conventions", 2.2). Parsing accepts exactly that
+/// form: a sign, a comma, a decimal point, an exponent or a space anywhere is
+/// an error (INICIS answers MX3001), and so is a leading zero (`012000`;
+/// `0` itself is fine).
 ///
 /// ```
 /// use inipay_core::types::Amount;
@@ -15,7 +17,12 @@ use std::fmt;
 /// assert_eq!(a.to_wire(), "50000");
 /// assert_eq!(Amount::parse("P_AMT", "1,000").unwrap_err().to_string(),
 ///            "P_AMT: must contain ASCII digits only");
+/// assert_eq!(Amount::parse("P_AMT", "012000").unwrap_err().to_string(),
+///            "P_AMT: must not start with a zero");
+/// assert!(Amount::parse("P_AMT", " 12000").is_err());
+/// assert_eq!(Amount::parse("P_AMT", "0")?, Amount::ZERO);
 /// assert_eq!(a.checked_sub(Amount::won(20_000)), Some(Amount::won(30_000)));
+/// # Ok::<(), inipay_core::types::FieldError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Amount(u64);
@@ -59,13 +66,18 @@ impl Amount {
         d
     }
 
-    /// Parses a wire amount received in `field`.
+    /// Parses a wire amount received in `field`: ASCII digits only, nothing
+    /// trimmed, no leading zero except for `0` itself. The error names the
+    /// field and the rule, never the value.
     pub fn parse(field: &'static str, text: &str) -> Result<Amount, FieldError> {
         if text.is_empty() {
             return Err(FieldError::new(field, FieldErrorKind::Missing));
         }
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(FieldError::new(field, FieldErrorKind::NotDigits));
+        }
+        if text.len() > 1 && text.starts_with('0') {
+            return Err(FieldError::new(field, FieldErrorKind::LeadingZero));
         }
         text.parse::<u64>().map(Amount).map_err(|_| {
             FieldError::new(
@@ -123,7 +135,18 @@ mod tests {
     #[test]
     fn parse_digits_only() {
         assert_eq!(Amount::parse("P_AMT", "1000").unwrap(), Amount::won(1000));
-        for bad in ["-1", "1.0", "1 000", "1,000", "+5", "１０"] {
+        assert_eq!(Amount::parse("P_AMT", "12000").unwrap(), Amount::won(12000));
+        assert_eq!(Amount::parse("P_AMT", "0").unwrap(), Amount::ZERO);
+        for bad in ["012000", "00", "0000000001"] {
+            assert_eq!(
+                Amount::parse("P_AMT", bad).unwrap_err().kind,
+                FieldErrorKind::LeadingZero,
+                "{bad}"
+            );
+        }
+        for bad in [
+            "-1", "1.0", "1 000", "1,000", "+5", "１０", " 12000", "12000 ", "+12000", "1e3", "\t1",
+        ] {
             assert_eq!(
                 Amount::parse("P_AMT", bad).unwrap_err().kind,
                 FieldErrorKind::NotDigits,

@@ -93,6 +93,9 @@ pub enum FieldErrorKind {
     Unencodable(char),
     /// Only ASCII digits are allowed.
     NotDigits,
+    /// A number written with a leading zero (`012000`): wire amounts are
+    /// digits without leading zeros, `0` itself excepted (PROTOCOL.md 0).
+    LeadingZero,
     /// Korean (or other non-ASCII) text where INICIS allows none.
     NotAscii,
     /// The number is outside the allowed range.
@@ -128,6 +131,7 @@ impl fmt::Display for FieldErrorKind {
                 u32::from(*c)
             ),
             FieldErrorKind::NotDigits => f.write_str("must contain ASCII digits only"),
+            FieldErrorKind::LeadingZero => f.write_str("must not start with a zero"),
             FieldErrorKind::NotAscii => {
                 f.write_str("must be ASCII (Korean text is not allowed here)")
             }

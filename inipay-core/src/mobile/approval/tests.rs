@@ -154,9 +154,13 @@ fn card_capture_euc_kr() {
     let body = euc_kr(&text);
     assert!(body.len() < text.len(), "Korean is 2 bytes in EUC-KR");
     let r = ApprovalReply::parse(&body, Charset::EucKr).unwrap();
+    assert_eq!(r.charset, Charset::EucKr);
     assert_eq!(
         r,
-        ApprovalReply::parse(&card_body(), Charset::Utf8).unwrap()
+        ApprovalReply {
+            charset: Charset::EucKr,
+            ..ApprovalReply::parse(&card_body(), Charset::Utf8).unwrap()
+        }
     );
     assert_eq!(r.result.message, "성공적으로 처리 하였습니다.");
     assert_eq!(r.buyer_name.as_ref().unwrap().expose(), "정상상");
@@ -174,8 +178,11 @@ fn card_capture_euc_kr() {
         panic!("card is paid")
     };
     assert_eq!(p.tid().prefix(), Some("INIMX_CARD"));
-    // Read as UTF-8 by mistake, the EUC-KR bytes are a typed error, not a panic.
-    assert!(ApprovalReply::parse(&body, Charset::Utf8).is_err());
+    // Asked for UTF-8, the EUC-KR bytes (invalid UTF-8) are read as EUC-KR,
+    // and the reply says so.
+    let as_utf8 = ApprovalReply::parse(&body, Charset::Utf8).unwrap();
+    assert_eq!(as_utf8.charset, Charset::EucKr);
+    assert_eq!(as_utf8, r);
 }
 
 #[test]
@@ -317,9 +324,10 @@ fn malformed_success_is_a_typed_error() {
         )
         .is_ok()
     );
-    // Invalid UTF-8 when UTF-8 was promised.
-    let e = ApprovalReply::parse(&euc_kr(ISP_TEXT), Charset::Utf8).unwrap_err();
+    // Valid in neither charset (a lone EUC-KR lead byte, invalid UTF-8 too).
+    let e = ApprovalReply::parse(b"P_STATUS=00&P_RMESG1=%B0", Charset::Utf8).unwrap_err();
     assert!(matches!(e, ParseError::Malformed { .. }));
+    assert_eq!(e.field(), Some("P_RMESG1"));
     let big = vec![b'a'; MAX_BODY_BYTES + 1];
     assert!(matches!(
         ApprovalReply::parse(&big, Charset::Utf8),
@@ -622,6 +630,7 @@ fn arb_reply() -> impl Strategy<Value = ApprovalReply> {
                     noti_url: None,
                     src_code: src,
                     details,
+                    charset: Charset::EucKr,
                     form: Form::new(),
                 }
             },
@@ -661,7 +670,8 @@ proptest! {
         let mut parsed = ApprovalReply::parse(&body, charset).unwrap();
         prop_assert_eq!(parsed.form().len(), reply.to_form().len());
         parsed.form = Form::new();
-        prop_assert_eq!(&parsed, &reply);
+        prop_assert_eq!(parsed.charset, charset);
+        prop_assert_eq!(&parsed, &ApprovalReply { charset, ..reply.clone() });
         // Verification agrees with the typed values.
         let exp = Expected::new(
             Mid::new("INIpayTest").unwrap(),
