@@ -5,7 +5,7 @@
 //! Run: `cargo test -p inipay-tests --test conformance`.
 
 use inipay_core::mobile::NotiIpAllowList;
-use inipay_tests::conformance::{Harness, Options, Serve, scenarios};
+use inipay_tests::conformance::{Harness, Options, Serve, scenarios, trust};
 
 /// One `#[tokio::test]` for a scenario of the same name (uses `SERVE` of
 /// the module it expands in).
@@ -18,6 +18,19 @@ macro_rules! scenario {
         async fn $name() {
             let h = Harness::start_with(SERVE, $options).await;
             scenarios::$name(&h).await;
+            h.stop().await;
+        }
+    };
+}
+
+/// Like `scenario!` for the forged-notification scenarios
+/// (`inipay_tests::conformance::trust`).
+macro_rules! trust_scenario {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = Harness::start_with(SERVE, Options::default()).await;
+            trust::$name(&h).await;
             h.stop().await;
         }
     };
@@ -42,6 +55,11 @@ macro_rules! conformance {
             scenario!(noti_replay_after_success);
             scenario!(return_and_missing_order_id);
             scenario!(body_limit);
+            trust_scenario!(forged_card_result_with_invented_tid);
+            trust_scenario!(forged_vbank_deposit_then_the_real_one);
+            trust_scenario!(forged_cancel_changes_nothing);
+            trust_scenario!(inquiry_timeout_then_confirmed);
+            trust_scenario!(inquiry_disagrees_never_applied);
             scenario!(
                 noti_source_is_the_peer,
                 Options {

@@ -68,8 +68,12 @@ impl Flow {
     /// address a trusted proxy reported). Journals it before answering;
     /// applies it only as the [module docs](self) say.
     pub async fn noti(&self, body: &[u8], source: Option<IpAddr>, now: Timestamp) -> NotiReply {
-        let charset = self.config.noti.charset;
         let parsed = Notification::parse(body, &self.config.noti);
+        // Journaled in the charset the body was actually read in (the
+        // configured one, or the other when only it fits: PROTOCOL.md 8.4).
+        let charset = parsed
+            .as_ref()
+            .map_or(self.config.noti.charset, |n| n.charset);
         let mut msg = Message::new(
             MessageKind::Noti,
             Direction::Inbound,

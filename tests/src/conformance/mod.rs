@@ -25,6 +25,7 @@ pub mod browser;
 pub mod rocket;
 pub mod scenarios;
 pub mod shop;
+pub mod trust;
 
 use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Merchant, test_keys};
