@@ -38,17 +38,21 @@
 
 mod billing;
 mod checkout;
+mod deploy;
 mod events;
 mod next;
 mod noti;
+mod oversized;
 mod refund;
 mod source;
 
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome};
 pub use checkout::Checkout;
+pub use deploy::{DeployError, DeployProblem};
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
 pub use noti::NotiReply;
+pub use oversized::{BodyCollector, BodyLength, COUNT_CAP, Callback, CollectedBody, OversizedBody};
 pub use refund::{
     FullAfterPartial, RefundAmount, RefundConfig, RefundError, RefundOutcome, RefundRequest,
     refund_method,
