@@ -157,9 +157,8 @@ impl BodyCollector {
     }
 }
 
-/// What a [`BodyCollector`] read.
+/// What a [`BodyCollector`] read (always one of the two).
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum CollectedBody {
     /// The whole body (at most the limit): hand it to the flow step.
     Complete(Vec<u8>),
