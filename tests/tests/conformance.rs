@@ -5,7 +5,7 @@
 //! Run: `cargo test -p inipay-tests --test conformance`.
 
 use inipay_core::mobile::NotiIpAllowList;
-use inipay_tests::conformance::{Harness, Options, Serve, scenarios};
+use inipay_tests::conformance::{Harness, Options, Serve, hostile, scenarios};
 
 /// One `#[tokio::test]` for a scenario of the same name (uses `SERVE` of
 /// the module it expands in).
@@ -19,6 +19,17 @@ macro_rules! scenario {
             let h = Harness::start_with(SERVE, $options).await;
             scenarios::$name(&h).await;
             h.stop().await;
+        }
+    };
+}
+
+/// One `#[tokio::test]` for a scenario of `hostile` (it starts its own
+/// harness from `SERVE`).
+macro_rules! hostile {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            hostile::$name(SERVE).await;
         }
     };
 }
@@ -42,6 +53,7 @@ macro_rules! conformance {
             scenario!(noti_replay_after_success);
             scenario!(return_and_missing_order_id);
             scenario!(body_limit);
+            hostile!(oversized_bodies);
             scenario!(
                 noti_source_is_the_peer,
                 Options {
