@@ -1,6 +1,8 @@
 //! The demo shop end to end over HTTP, the path a person clicks in a browser:
 //! products -> order -> method -> sandbox window -> approve -> result page,
-//! plus a virtual account paid from the sandbox dashboard's deposit button.
+//! plus a virtual account paid from the sandbox dashboard's deposit button,
+//! and the demo's good practice: random order ids, details only behind the
+//! order's secret link, buyer names checked when the order is placed.
 
 use inipay_core::ledger::{Ledger, PaymentState, SqliteStore};
 use inipay_core::types::OrderId;
@@ -73,6 +75,28 @@ fn pct(s: &str) -> String {
         .collect()
 }
 
+/// The order id in an order page path (`/orders/{id}` or its secret link
+/// `/orders/{id}?key=...`).
+fn id_of(path: &str) -> &str {
+    let tail = path.rsplit('/').next().unwrap();
+    tail.split('?').next().unwrap()
+}
+
+/// `/orders/{id}`: the page a visitor without the secret opens.
+fn public(path: &str) -> String {
+    format!("/orders/{}", id_of(path))
+}
+
+/// The text of the first table cell after `marker` in `html`.
+fn attr_text_after(html: &str, marker: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in page"));
+    let td = html[start..].find("<td").unwrap() + start;
+    let open = html[td..].find('>').unwrap() + td + 1;
+    html[open..open + html[open..].find("</td>").unwrap()].to_owned()
+}
+
 /// The value of the first `attr="..."` after `marker` in `html`.
 fn attr_after(html: &str, marker: &str, attr: &str) -> String {
     let start = html
@@ -97,6 +121,25 @@ impl Browser {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    /// `GET` with a `Cookie` header (this client keeps no cookies).
+    async fn get_with_cookie(&self, path: &str, cookie: &str) -> String {
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    }
+
+    /// Places an order for `product` by `buyer`; the response.
+    async fn order_as(&self, product: &str, buyer: &str) -> reqwest::Response {
+        let body = format!("product={product}&buyer={}", pct(buyer));
+        self.post_form("/orders", body.into_bytes()).await
+    }
+
     async fn post_form(&self, url: &str, body: Vec<u8>) -> reqwest::Response {
         self.http
             .post(self.url(url))
@@ -107,13 +150,13 @@ impl Browser {
             .unwrap()
     }
 
-    /// Clicks "주문하기" for `product`; returns the order page path.
+    /// Clicks "주문하기" for `product`; returns the order's secret link
+    /// (`/orders/{id}?key=...`) the shop redirects to.
     async fn place(&self, product: &str) -> String {
         let (status, home) = self.get("/").await;
         assert_eq!(status, 200);
         assert!(home.contains(&format!("name=\"product\" value=\"{product}\"")));
-        let body = format!("product={product}&buyer={}", pct("홍길동"));
-        let r = self.post_form("/orders", body.into_bytes()).await;
+        let r = self.order_as(product, "홍길동").await;
         assert_eq!(r.status(), 303);
         r.headers()["location"].to_str().unwrap().to_owned()
     }
@@ -151,7 +194,7 @@ impl Browser {
     }
 
     async fn state(&self, order_page: &str) -> PaymentState {
-        let id = order_page.rsplit('/').next().unwrap();
+        let id = id_of(order_page);
         self.ledger
             .payment(&OrderId::new(id).unwrap())
             .await
@@ -175,17 +218,30 @@ async fn card_payment_through_the_shop() {
             "&card_code=04&card_number=4111111111111111",
         )
         .await;
-    assert_eq!(result, order, "back on the order's own page");
+    assert_eq!(result, public(&order), "back on the order's own page");
+    // Without the secret: paid, the amount, but no TID and a masked buyer.
     let (status, page) = b.get(&result).await;
     assert_eq!(status, 200);
     assert!(page.contains("data-state=\"approved\""));
     assert!(page.contains("결제 완료 <small>(Paid)</small>"));
     assert!(page.contains("56,000원"));
+    assert!(
+        !page.contains("INIMX_") && !page.contains("거래번호"),
+        "{page}"
+    );
+    assert!(page.contains("홍**") && !page.contains("홍길동"), "{page}");
+    // With it (the link, or the cookie the browser brings back): the TID.
+    let (_, owner) = b.get(&order).await;
+    assert!(
+        owner.contains("거래번호 (TID)") && owner.contains("INIMX_CARD"),
+        "{owner}"
+    );
+    assert!(owner.contains("홍길동"));
     assert_eq!(b.state(&order).await, PaymentState::Approved);
 
     // The ledger is the SQLite file: another connection reads the same state.
     let file = SqliteStore::open(db.clone()).await.unwrap();
-    let id = OrderId::new(order.trim_start_matches("/orders/")).unwrap();
+    let id = OrderId::new(id_of(&order)).unwrap();
     assert_eq!(
         file.payment(&id).await.unwrap().unwrap().state,
         PaymentState::Approved
@@ -199,10 +255,21 @@ async fn virtual_account_paid_from_the_dashboard() {
     let b = open(db.clone()).await;
     let order = b.place("tea").await;
     let result = b.pay(&order, "VBANK", "approve", "&bank_code=88").await;
-    let (_, page) = b.get(&result).await;
+    let (_, page) = b.get(&order).await;
     assert!(page.contains("data-state=\"vbank_issued\""), "{page}");
     assert!(page.contains("입금 대기") && page.contains("신한은행 (88)"));
     assert!(page.contains("입금기한 (Deadline)") && page.contains("23:59:59 KST"));
+    // The buyer (secret link) sees the account to pay into; a visitor only
+    // its last four digits.
+    let account = attr_text_after(&page, "계좌번호 (Account)");
+    assert!(
+        account.len() >= 10 && account.bytes().all(|c| c.is_ascii_digit()),
+        "{account}"
+    );
+    let (_, visitor) = b.get(&result).await;
+    assert!(visitor.contains("data-state=\"vbank_issued\""));
+    assert!(!visitor.contains(&account), "{visitor}");
+    assert!(visitor.contains(&inipay_examples::shop::pages::mask_account(&account)));
     let dashboard = b.sandbox.url("/sandbox/");
     assert!(page.contains(&dashboard), "links the sandbox dashboard");
     assert_eq!(b.state(&order).await, PaymentState::VbankIssued);
@@ -236,6 +303,11 @@ async fn cancel_then_order_again() {
     let (_, page) = b.get(&result).await;
     assert!(page.contains("결제 미완료") && page.contains("청구된 금액은 없습니다"));
     assert!(!b.state(&order).await.is_paid());
+    assert!(
+        !page.contains("다시 주문하기"),
+        "a visitor cannot reorder as the buyer"
+    );
+    let (_, page) = b.get(&order).await;
     assert!(page.contains("다시 주문하기 (Order again)"));
     // Ordering again makes a new order that can be paid.
     let again = b.place("notebook").await;
@@ -259,7 +331,10 @@ async fn bad_orders_get_short_pages() {
         .await;
     assert_eq!(r.status(), 400);
     let text = r.text().await.unwrap();
-    assert!(text.contains("P_UNAME") && !text.contains("가가"), "{text}");
+    assert!(
+        text.contains("30바이트") && !text.contains("가가"),
+        "{text}"
+    );
     let (status, _) = b.get("/orders/DEMO-0-0000").await;
     assert_eq!(status, 404);
     // Markup characters in a buyer name are refused (P_UNAME forbids them)...
@@ -281,5 +356,114 @@ async fn bad_orders_get_short_pages() {
     let order = r.headers()["location"].to_str().unwrap().to_owned();
     let (_, page) = b.get(&order).await;
     assert!(page.contains("O&#39;Hong") && !page.contains("O'Hong"));
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_ids_are_random_and_details_need_the_secret_link() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let first = b.place("tea").await;
+    let second = b.place("tea").await;
+    for link in [&first, &second] {
+        let id = id_of(link);
+        let hex = id.strip_prefix("DEMO-").expect("DEMO- prefix");
+        assert_eq!(hex.len(), 32, "{id}");
+        assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()), "{id}");
+        assert!(id.len() <= 40 && OrderId::new(id).is_ok(), "a valid P_OID");
+        let key = link.split_once("?key=").expect("the secret link").1;
+        assert_eq!(key.len(), 64, "256-bit secret");
+    }
+    assert_ne!(id_of(&first), id_of(&second));
+    let (h1, h2) = (
+        id_of(&first).trim_start_matches("DEMO-"),
+        id_of(&second).trim_start_matches("DEMO-"),
+    );
+    assert_ne!(&h1[..8], &h2[..8], "not a counter or a clock");
+
+    // The link shows the order and its payment methods...
+    let (_, owner) = b.get(&first).await;
+    assert!(owner.contains("결제 수단 선택") && owner.contains("홍길동"));
+    // ...the bare id, a wrong key or another order's key do not.
+    let other_key = second.split_once("?key=").unwrap().1;
+    for path in [
+        public(&first),
+        format!("{}?key={}", public(&first), "0".repeat(64)),
+        format!("{}?key={other_key}", public(&first)),
+        format!("{}?key=", public(&first)),
+    ] {
+        let (status, page) = b.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !page.contains("결제 수단 선택") && !page.contains("method=CARD"),
+            "{path}: {page}"
+        );
+        assert!(page.contains("홍**") && !page.contains("홍길동"), "{path}");
+        assert!(
+            page.contains("주문할 때 받은 링크"),
+            "tells where the details are"
+        );
+    }
+
+    // Placing the order sets the secret as a cookie scoped to the order's
+    // path, which the browser brings back from the payment window.
+    let r = b.order_as("mug", "홍길동").await;
+    let link = r.headers()["location"].to_str().unwrap().to_owned();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let key = link.split_once("?key=").unwrap().1;
+    assert_eq!(
+        cookie,
+        format!(
+            "order_key={key}; Path={}; HttpOnly; SameSite=Lax",
+            public(&link)
+        )
+    );
+    let page = b
+        .get_with_cookie(&public(&link), &format!("order_key={key}"))
+        .await;
+    assert!(
+        page.contains("결제 수단 선택"),
+        "the cookie opens the order"
+    );
+    let page = b
+        .get_with_cookie(&public(&link), &format!("order_key={other_key}"))
+        .await;
+    assert!(
+        !page.contains("결제 수단 선택"),
+        "another order's secret does not"
+    );
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buyer_names_are_checked_when_the_order_is_placed() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    for blank in ["", "   ", "\u{3000}"] {
+        let r = b.order_as("tea", blank).await;
+        assert_eq!(r.status(), 400, "{blank:?}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("구매자 이름을 입력해 주세요"), "{text}");
+    }
+    // 16 Korean letters are 32 EUC-KR bytes: over P_UNAME's 30.
+    let r = b.order_as("tea", &"가".repeat(16)).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("30바이트"));
+    let r = b.order_as("tea", &"a".repeat(31)).await;
+    assert_eq!(r.status(), 400);
+    // An emoji has no EUC-KR form: refused now, not at checkout.
+    let r = b.order_as("tea", "홍😀").await;
+    assert_eq!(r.status(), 400);
+    // What is accepted here is accepted by checkout: 15 letters, trimmed.
+    for name in [" 가나다라마바사아자차카타파하가 ", &"a".repeat(30)] {
+        let r = b.order_as("tea", name).await;
+        assert_eq!(r.status(), 303, "{name:?}");
+        let link = r.headers()["location"].to_str().unwrap().to_owned();
+        let (status, page) = b
+            .get(&format!("/inicis/checkout/{}?method=CARD", id_of(&link)))
+            .await;
+        assert_eq!(status, 200, "{name:?}: {page}");
+        assert!(page.contains("P_CHKFAKE"), "a signed checkout form");
+    }
     remove_db(&db);
 }

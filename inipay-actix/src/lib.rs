@@ -12,6 +12,20 @@
 //!
 //! Bodies are read as raw bytes (INICIS sends EUC-KR or UTF-8; actix's form
 //! extractor would decode them as UTF-8) up to a limit (64 KiB by default).
+//! A larger body is never held in memory: its first `limit` bytes are kept,
+//! the rest only counted ([`BodyCollector`](inipay_core::flow::BodyCollector)),
+//! the flow journals it truncated ([`Flow::oversized`]) and the answer is
+//! `413` with an empty body.
+//!
+//! # Deployment checks
+//!
+//! The flow decides what must hold before real payments are served
+//! ([`Flow::deployment_problems`]: a production merchant needs an `https`
+//! public base URL and a notification source allow-list). Build with
+//! [`Inicis::try_new`] to fail at start-up; [`Inicis::new`] stays infallible
+//! so mounting stays one line, and a scope built from a flow with problems
+//! refuses to serve: every route answers `503` with an empty body and each
+//! problem is logged at error level. A test merchant has no problems.
 //! No route reads or sets a cookie, so the gateway's cross-site POSTs work
 //! with `SameSite` cookies and CSRF middleware in front of the rest of the
 //! app. Absolute URLs come from [`FlowConfig`](inipay_core::flow::FlowConfig),
@@ -65,6 +79,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod body;
 mod client_ip;
 mod query;
 mod routes;
@@ -73,7 +88,7 @@ pub use client_ip::ProxyHeader;
 
 use actix_web::http::header::HeaderName;
 use actix_web::{Scope, web};
-use inipay_core::flow::{CheckoutSource, Flow};
+use inipay_core::flow::{CheckoutSource, DeployError, DeployProblem, Flow};
 use inipay_core::time::Timestamp;
 use std::fmt;
 use std::sync::Arc;
@@ -102,6 +117,7 @@ pub(crate) struct Shared {
     pub(crate) proxy: Option<ProxyHeader>,
     pub(crate) body_limit: usize,
     pub(crate) clock: Clock,
+    pub(crate) problems: Arc<[DeployProblem]>,
 }
 
 impl fmt::Debug for Inicis {
@@ -118,9 +134,15 @@ impl Inicis {
     /// Routes for `flow`, finding orders through `source`. Defaults: result
     /// page `/orders/{order_id}`, no trusted proxy header (the notification
     /// source is the TCP peer), 64 KiB body limit, the system clock.
+    ///
+    /// When the flow has [deployment problems](Flow::deployment_problems)
+    /// the routes refuse to serve (`503`, see the [crate docs](crate));
+    /// prefer [`Inicis::try_new`] to find out at start-up.
     pub fn new(flow: Arc<Flow>, source: Arc<dyn CheckoutSource>) -> Inicis {
+        let problems = flow.deployment_problems().into();
         Inicis {
             shared: Shared {
+                problems,
                 flow,
                 source,
                 result_page: Arc::new(|order_id: &str| format!("/orders/{order_id}")),
@@ -129,6 +151,51 @@ impl Inicis {
                 clock: Arc::new(Timestamp::now),
             },
         }
+    }
+
+    /// [`Inicis::new`], or the flow's deployment problems (a production
+    /// merchant without an `https` public base URL, ...): the app should not
+    /// start.
+    ///
+    /// ```
+    /// use inipay_actix::Inicis;
+    /// use inipay_core::client::{ClientConfig, GatewayClient};
+    /// use inipay_core::config::{Endpoints, Keys, Merchant};
+    /// use inipay_core::flow::{BoxFuture, DeployProblem, Flow, FlowConfig, OrderLookup};
+    /// use inipay_core::ledger::MemoryStore;
+    /// use std::sync::Arc;
+    /// # use inipay_core::{mobile::{Method, PaymentRequest}, order::{CheckoutContext, Order}};
+    /// # use inipay_core::types::{Amount, FieldError};
+    /// # struct Cart;
+    /// # impl Order for Cart {
+    /// #     const METHODS: &'static [Method] = &[Method::Card];
+    /// #     fn order_id(&self) -> &str { "CART-1" }
+    /// #     fn amount(&self) -> Amount { Amount::won(1_000) }
+    /// #     fn payment_request(&self, ctx: &CheckoutContext) -> Result<PaymentRequest, FieldError> {
+    /// #         ctx.builder(self).goods("책").buyer_name("홍길동").build()
+    /// #     }
+    /// # }
+    /// # struct Carts;
+    /// # impl OrderLookup for Carts {
+    /// #     type Order = Cart;
+    /// #     fn find<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Option<Cart>> { Box::pin(async { None }) }
+    /// # }
+    ///
+    /// let keys = Keys { mobile_hash_key: Some("0123456789ABCDEF0123456789ABCDEF".to_owned().into()),
+    ///                   ..Keys::default() };
+    /// let merchant = Merchant::production("SHOPMID001", keys, Endpoints::production())?;
+    /// let flow = Arc::new(Flow::new(merchant, GatewayClient::new(ClientConfig::default())?,
+    ///     Arc::new(MemoryStore::new()), FlowConfig::new("http://shop.example.com", "/inicis")?));
+    /// let err = Inicis::try_new(flow, Arc::new(Carts)).unwrap_err();
+    /// assert!(err.problems().contains(&DeployProblem::InsecurePublicBaseUrl));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_new(
+        flow: Arc<Flow>,
+        source: Arc<dyn CheckoutSource>,
+    ) -> Result<Inicis, DeployError> {
+        flow.check_deployment()?;
+        Ok(Inicis::new(flow, source))
     }
 
     fn map(mut self, f: impl FnOnce(&mut Shared)) -> Inicis {
@@ -158,7 +225,8 @@ impl Inicis {
         self.map(|s| s.proxy = Some(ProxyHeader::new(header)))
     }
 
-    /// The largest body accepted on `next` and `noti` (413 above it).
+    /// The largest body accepted on `next`, `noti` and `billing/return`
+    /// (above it: journaled truncated, then `413`).
     #[must_use]
     pub fn body_limit(self, bytes: usize) -> Inicis {
         self.map(|s| s.body_limit = bytes)
@@ -179,11 +247,20 @@ impl Inicis {
     }
 
     /// The routes in a scope at [`FlowConfig::mount`](inipay_core::flow::FlowConfig::mount).
+    ///
+    /// For a flow with [deployment problems](Flow::deployment_problems) the
+    /// scope refuses to serve: every path under the mount answers `503`
+    /// with an empty body, and each problem is logged at error level.
     pub fn scope(&self) -> Scope {
         let mount = self.shared.flow.config().mount.clone();
+        if !self.shared.problems.is_empty() {
+            for p in self.shared.problems.iter() {
+                tracing::error!(problem = %p, "inipay refuses to serve this configuration");
+            }
+            return web::scope(&mount).default_service(web::to(routes::refused));
+        }
         web::scope(&mount)
             .app_data(web::Data::new(self.shared.clone()))
-            .app_data(web::PayloadConfig::new(self.shared.body_limit))
             .route("/checkout/{order_id}", web::get().to(routes::checkout))
             .route("/next", web::post().to(routes::next_post))
             .route("/next", web::get().to(routes::next_get))

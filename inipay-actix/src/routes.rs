@@ -1,10 +1,10 @@
 //! The route handlers: HTTP in, one flow call, HTTP out.
 
-use crate::{Shared, client_ip, query};
+use crate::{Shared, body, client_ip, query};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inipay_core::flow::{BillingOutcome, FlowError, NextOutcome};
+use inipay_core::flow::{BillingOutcome, Callback, CollectedBody, FlowError, NextOutcome};
 use inipay_core::ledger::LedgerError;
 use inipay_core::types::OrderId;
 
@@ -22,6 +22,49 @@ fn to_result_page(state: &Shared, order_id: &OrderId) -> HttpResponse {
         .insert_header((header::LOCATION, (state.result_page)(order_id.as_str())))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish()
+}
+
+/// An empty answer with `status` (what INICIS and a browser get when the
+/// routes refuse: no internals).
+fn empty(status: StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Every route while the flow has deployment problems
+/// ([`Inicis::scope`](crate::Inicis::scope)): `503` with an empty body.
+pub(crate) async fn refused() -> HttpResponse {
+    empty(StatusCode::SERVICE_UNAVAILABLE)
+}
+
+/// The body of a callback on `route`, or the response to send instead: an
+/// over-limit body is journaled truncated by the flow, then answered `413`
+/// with an empty body; a broken connection is `400`.
+async fn callback_body(
+    state: &Shared,
+    req: &HttpRequest,
+    route: Callback,
+    payload: web::Payload,
+) -> Result<Vec<u8>, HttpResponse> {
+    match body::read(payload, state.body_limit).await {
+        Ok(CollectedBody::Complete(b)) => Ok(b),
+        Ok(CollectedBody::Oversized(big)) => {
+            let oid = query::param(req.query_string(), "oid");
+            if let Err(e) = state
+                .flow
+                .oversized(route, oid.as_deref(), big, (state.clock)())
+                .await
+            {
+                tracing::error!(error = %e, "over-limit body not journaled");
+            }
+            Err(empty(StatusCode::PAYLOAD_TOO_LARGE))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "request body could not be read");
+            Err(empty(StatusCode::BAD_REQUEST))
+        }
+    }
 }
 
 /// `GET {mount}/checkout/{order_id}?method=CARD`.
@@ -67,9 +110,12 @@ pub(crate) async fn checkout(
 pub(crate) async fn next_post(
     state: web::Data<Shared>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    next(&state, &req, &body).await
+    match callback_body(&state, &req, Callback::Next, payload).await {
+        Ok(body) => next(&state, &req, &body).await,
+        Err(refused) => refused,
+    }
 }
 
 /// `GET {mount}/next?oid=...&P_STATUS=...`: the auth result is the query.
@@ -108,8 +154,12 @@ async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
 pub(crate) async fn noti(
     state: web::Data<Shared>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
+    let body = match callback_body(&state, &req, Callback::Noti, payload).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
     let source = client_ip::source(&req, state.proxy.as_ref());
     let reply = state.flow.noti(&body, source, (state.clock)()).await;
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -130,9 +180,12 @@ pub(crate) async fn return_landing(state: web::Data<Shared>, req: HttpRequest) -
 pub(crate) async fn billing_post(
     state: web::Data<Shared>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    billing(&state, &req, &body).await
+    match callback_body(&state, &req, Callback::BillingReturn, payload).await {
+        Ok(body) => billing(&state, &req, &body).await,
+        Err(refused) => refused,
+    }
 }
 
 /// `GET {mount}/billing/return?oid=...&resultcode=...`.

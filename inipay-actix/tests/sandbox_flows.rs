@@ -214,7 +214,7 @@ async fn noti_replies_exactly_and_limits_the_body() {
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "text/plain");
     assert_eq!(r.bytes().await.unwrap().len(), 0);
-    // Over 64 KiB: refused before the flow.
+    // Over 64 KiB: journaled truncated by the flow, then 413, empty body.
     let r = h
         .http
         .post(h.url("/inicis/noti"))
@@ -223,6 +223,7 @@ async fn noti_replies_exactly_and_limits_the_body() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    assert_eq!(r.bytes().await.unwrap().len(), 0);
 }
 
 async fn noti_status(h: &Harness, xff: Option<&str>) -> u16 {

@@ -2,7 +2,6 @@
 
 use crate::Inicis;
 use crate::routes::NAMES;
-use inipay_core::config::Mode;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
 
@@ -13,8 +12,9 @@ use rocket::{Build, Rocket};
 /// - the routes are not mounted, or mounted somewhere other than
 ///   [`FlowConfig::mount`](inipay_core::flow::FlowConfig::mount) (INICIS
 ///   would post `P_NEXT_URL` / `P_NOTI_URL` to paths nobody serves);
-/// - the merchant is in production mode and the public base URL is not
-///   `https` (ARCHITECTURE.md: the callback URLs come from configuration);
+/// - the flow has [deployment problems](inipay_core::flow::Flow::deployment_problems)
+///   (decided in the core for every adapter: a production merchant needs an
+///   `https` public base URL and a notification source allow-list);
 /// - a second `Inicis` is attached to the same app;
 /// - the trusted proxy header is not a valid header name.
 #[derive(Debug)]
@@ -49,12 +49,13 @@ pub(crate) fn problems(inicis: &Inicis, rocket: &Rocket<Build>) -> Vec<String> {
             ));
         }
     }
-    let config = inicis.flow.config();
-    if inicis.flow.merchant().mode() == Mode::Production
-        && !config.public_base_url.starts_with("https://")
-    {
-        out.push("production mode needs an https public base URL".to_owned());
-    }
+    out.extend(
+        inicis
+            .flow
+            .deployment_problems()
+            .iter()
+            .map(ToString::to_string),
+    );
     if rocket.state::<Inicis>().is_some() {
         out.push("an Inicis integration is already attached to this app".to_owned());
     }

@@ -1,36 +1,36 @@
 //! HTTP plumbing: raw bodies, raw query strings, the client address and the
 //! one response type every route returns.
 
+use inipay_core::flow::{BodyCollector, COUNT_CAP, CollectedBody};
 use rocket::data::{ByteUnit, Data};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
+use rocket::tokio::io::AsyncReadExt;
 use std::io::Cursor;
 use std::net::IpAddr;
 
 /// The largest body read from INICIS or the browser: 64 KiB. A notification
-/// or auth result is a few kilobytes; anything larger is refused with `413`.
+/// or auth result is a few kilobytes; a larger body is never held in memory:
+/// its first `BODY_LIMIT` bytes are kept and the rest only counted
+/// ([`BodyCollector`]), the flow journals it truncated
+/// ([`Flow::oversized`](inipay_core::flow::Flow::oversized)) and the answer
+/// is `413` with an empty body.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Why a body could not be read.
-pub(crate) enum BodyError {
-    /// More than [`BODY_LIMIT`] bytes.
-    TooLarge,
-    /// The connection failed while reading.
-    Io,
-}
-
-/// Reads the whole body as bytes, at most [`BODY_LIMIT`].
-pub(crate) async fn read_body(data: Data<'_>) -> Result<Vec<u8>, BodyError> {
-    let capped = data
-        .open(ByteUnit::Byte(BODY_LIMIT as u64))
-        .into_bytes()
-        .await
-        .map_err(|_| BodyError::Io)?;
-    if !capped.is_complete() {
-        return Err(BodyError::TooLarge);
+/// Reads the body: the first [`BODY_LIMIT`] bytes are kept, the rest
+/// counted up to [`COUNT_CAP`]. `Err` when the connection failed.
+pub(crate) async fn read_body(data: Data<'_>) -> std::io::Result<CollectedBody> {
+    let mut body = BodyCollector::new(BODY_LIMIT);
+    let mut stream = data.open(ByteUnit::Byte(COUNT_CAP));
+    let mut buf = [0u8; 8 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || !body.push(&buf[..n]) {
+            break;
+        }
     }
-    Ok(capped.into_inner())
+    Ok(body.finish())
 }
 
 /// The raw (still percent-encoded) query string, empty when absent.
@@ -170,6 +170,16 @@ impl Reply {
             status,
             content_type: Some(ContentType::new("text", "plain")),
             body: msg.as_bytes().to_vec(),
+            location: None,
+        }
+    }
+
+    /// `status` with an empty body and no content type.
+    pub(crate) fn empty(status: Status) -> Reply {
+        Reply {
+            status,
+            content_type: None,
+            body: Vec::new(),
             location: None,
         }
     }

@@ -19,7 +19,8 @@
 //! | `GET {mount}/return?oid=...` | 1trs landing (`P_RETURN_URL`) -> `303` to the result page |
 //!
 //! Bodies are read as raw bytes (EUC-KR or UTF-8, never Rocket's form
-//! decoding), at most [`BODY_LIMIT`] bytes. No cookie is read or set, so the
+//! decoding), at most [`BODY_LIMIT`] bytes; a larger one is journaled
+//! truncated by the flow and answered `413` with an empty body. No cookie is read or set, so the
 //! gateway's cross-site POSTs work with `SameSite` cookies and CSRF
 //! protection on the rest of the app. Absolute URLs come from
 //! [`FlowConfig::public_base_url`], never from the `Host` header.

@@ -2,8 +2,8 @@
 //! a [`Reply`]; no payment logic lives here.
 
 use crate::Inicis;
-use crate::http::{BodyError, Peer, RawQuery, Reply, read_body};
-use inipay_core::flow::{FlowError, NextOutcome};
+use crate::http::{Peer, RawQuery, Reply, read_body};
+use inipay_core::flow::{Callback, CollectedBody, FlowError, NextOutcome};
 use inipay_core::ledger::LedgerError;
 use rocket::State;
 use rocket::data::Data;
@@ -29,10 +29,32 @@ pub(crate) const NAMES: &[&str] = &[
     "inipay_return",
 ];
 
-fn body_error(e: BodyError) -> Reply {
-    match e {
-        BodyError::TooLarge => Reply::text(Status::PayloadTooLarge, "body too large"),
-        BodyError::Io => Reply::text(Status::BadRequest, "body could not be read"),
+/// The body of a callback on `route`, or the reply to send instead: an
+/// over-limit body is journaled truncated by the flow, then answered `413`
+/// with an empty body; a broken connection is `400`.
+async fn callback_body(
+    inicis: &Inicis,
+    route: Callback,
+    query: &RawQuery,
+    data: Data<'_>,
+) -> Result<Vec<u8>, Reply> {
+    match read_body(data).await {
+        Ok(CollectedBody::Complete(b)) => Ok(b),
+        Ok(CollectedBody::Oversized(big)) => {
+            let oid = query.param("oid");
+            if let Err(e) = inicis
+                .flow
+                .oversized(route, oid.as_deref(), big, (inicis.clock)())
+                .await
+            {
+                tracing::error!(error = %e, "over-limit body not journaled");
+            }
+            Err(Reply::empty(Status::PayloadTooLarge))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "request body could not be read");
+            Err(Reply::empty(Status::BadRequest))
+        }
     }
 }
 
@@ -86,9 +108,9 @@ fn after_next(inicis: &Inicis, oid: Option<String>, outcome: &NextOutcome) -> Re
 /// `POST {mount}/next?oid=...`: the auth result in the body.
 #[rocket::post("/next", data = "<data>")]
 async fn inipay_next_post(query: RawQuery, data: Data<'_>, inicis: &State<Inicis>) -> Reply {
-    let body = match read_body(data).await {
+    let body = match callback_body(inicis, Callback::Next, &query, data).await {
         Ok(b) => b,
-        Err(e) => return body_error(e),
+        Err(refused) => return refused,
     };
     let oid = query.param("oid");
     let outcome = inicis
@@ -113,10 +135,10 @@ async fn inipay_next_get(query: RawQuery, inicis: &State<Inicis>) -> Reply {
 
 /// `POST {mount}/noti`: exactly the flow's status and body (`OK`).
 #[rocket::post("/noti", data = "<data>")]
-async fn inipay_noti(peer: Peer, data: Data<'_>, inicis: &State<Inicis>) -> Reply {
-    let body = match read_body(data).await {
+async fn inipay_noti(peer: Peer, query: RawQuery, data: Data<'_>, inicis: &State<Inicis>) -> Reply {
+    let body = match callback_body(inicis, Callback::Noti, &query, data).await {
         Ok(b) => b,
-        Err(e) => return body_error(e),
+        Err(refused) => return refused,
     };
     let source = peer.source(inicis.proxy_header.as_deref());
     let reply = inicis.flow.noti(&body, source, (inicis.clock)()).await;

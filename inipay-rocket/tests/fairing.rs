@@ -6,7 +6,7 @@ use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Keys, Merchant, test_keys};
 use inipay_core::flow::{BoxFuture, CheckoutSource, Flow, FlowConfig, OrderLookup};
 use inipay_core::ledger::MemoryStore;
-use inipay_core::mobile::{Method, PaymentRequest};
+use inipay_core::mobile::{Method, NotiIpAllowList, PaymentRequest};
 use inipay_core::order::{CheckoutContext, Order};
 use inipay_core::types::{Amount, FieldError};
 use inipay_rocket::Inicis;
@@ -129,25 +129,37 @@ async fn refuses_a_bad_proxy_header_name() {
     assert!(ignites(r).await);
 }
 
-#[tokio::test]
-async fn production_needs_https() {
+/// A production merchant (non-test MID and keys, `Endpoints::production()`;
+/// nothing here contacts INICIS: ignite does not call the gateway).
+fn production_merchant() -> Merchant {
     let keys = Keys {
         mobile_hash_key: Some("0123456789ABCDEF0123456789ABCDEF".to_owned().into()),
         ..Keys::default()
     };
-    let merchant = Merchant::production("SHOPMID001", keys, Endpoints::production()).unwrap();
-    for (base, ok) in [
-        ("http://shop.example.com", false),
-        ("https://shop.example.com", true),
+    Merchant::production("SHOPMID001", keys, Endpoints::production()).unwrap()
+}
+
+#[tokio::test]
+async fn production_needs_https_and_a_noti_allow_list() {
+    for (base, allow, ok) in [
+        ("http://shop.example.com", true, false),
+        ("https://shop.example.com", false, false),
+        ("https://shop.example.com", true, true),
     ] {
-        let i = Inicis::new(
-            flow(merchant.clone(), base, "/inicis"),
-            Arc::new(Carts) as Arc<dyn CheckoutSource>,
-        );
+        let mut config = FlowConfig::new(base, "/inicis").unwrap();
+        config.noti_sources = allow.then(NotiIpAllowList::current);
+        let flow = Arc::new(Flow::new(
+            production_merchant(),
+            GatewayClient::new(ClientConfig::default()).unwrap(),
+            Arc::new(MemoryStore::new()),
+            config,
+        ));
+        assert_eq!(flow.deployment_problems().is_empty(), ok, "{base}");
+        let i = Inicis::new(flow, Arc::new(Carts) as Arc<dyn CheckoutSource>);
         let r = rocket::build()
             .attach(i.fairing())
             .mount(i.mount_path(), i.routes());
-        assert_eq!(ignites(r).await, ok, "{base}");
+        assert_eq!(ignites(r).await, ok, "{base} allow-list {allow}");
     }
 }
 
@@ -200,4 +212,6 @@ async fn routes_without_a_network() {
         .dispatch()
         .await;
     assert_eq!(big.status(), Status::PayloadTooLarge);
+    assert_eq!(big.content_type(), None);
+    assert_eq!(big.into_bytes().await.unwrap_or_default(), b"");
 }

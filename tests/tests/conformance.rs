@@ -5,7 +5,7 @@
 //! Run: `cargo test -p inipay-tests --test conformance`.
 
 use inipay_core::mobile::NotiIpAllowList;
-use inipay_tests::conformance::{Harness, Options, Serve, scenarios, trust};
+use inipay_tests::conformance::{Harness, Options, Serve, hostile, scenarios, trust};
 
 /// One `#[tokio::test]` for a scenario of the same name (uses `SERVE` of
 /// the module it expands in).
@@ -36,6 +36,17 @@ macro_rules! trust_scenario {
     };
 }
 
+/// One `#[tokio::test]` for a scenario of `hostile` (it starts its own
+/// harness from `SERVE`).
+macro_rules! hostile {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            hostile::$name(SERVE).await;
+        }
+    };
+}
+
 /// A module per framework with every scenario.
 macro_rules! conformance {
     ($($framework:ident => $serve:path),+ $(,)?) => {$(
@@ -60,6 +71,7 @@ macro_rules! conformance {
             trust_scenario!(forged_cancel_changes_nothing);
             trust_scenario!(inquiry_timeout_then_confirmed);
             trust_scenario!(inquiry_disagrees_never_applied);
+            hostile!(oversized_bodies);
             scenario!(
                 noti_source_is_the_peer,
                 Options {

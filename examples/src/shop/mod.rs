@@ -5,9 +5,18 @@
 //! | page | |
 //! |---|---|
 //! | `GET /` | products |
-//! | `POST /orders` | places an order, `303` to its page |
-//! | `GET /orders/{id}` | the order with its payment methods, or the result the ledger records |
+//! | `POST /orders` | places an order (buyer name checked as checkout will), `303` to its secret link `/orders/{id}?key=...` |
+//! | `GET /orders/{id}` | with the order's secret (link or cookie): the order with its payment methods, or the result the ledger records; without it: the state only, buyer and virtual account masked, no TID |
 //! | `/inicis/...` | checkout, auth result, notifications ([`inipay_actix`]) |
+//!
+//! Good practice shown here (issue 16): order ids are random (`DEMO-` and
+//! 128 random bits), not a counter a visitor could walk; the order id goes
+//! to INICIS, logs and receipts, so the details of an order are shown only
+//! to who holds its secret link (compared in constant time). The link's
+//! secret is also kept in an `HttpOnly`, `SameSite=Lax` cookie scoped to
+//! the order's path, because the buyer comes back from the payment window
+//! to `/orders/{id}` without it (the adapter's result page knows only the
+//! order id, and must not hand the secret to whoever posts to `P_NEXT_URL`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,7 +33,7 @@ pub mod pages;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use inipay_actix::Inicis;
 use inipay_core::client::{ClientConfig, ClientError, GatewayClient};
 use inipay_core::config::{ConfigError, Endpoints, Merchant, test_keys};
@@ -34,8 +43,8 @@ use inipay_core::ledger::{Ledger, LedgerError, MemoryStore, PaymentState, Sqlite
 use inipay_core::mobile::NotiIpAllowList;
 use inipay_core::time::Timestamp;
 use inipay_sandbox::{Sandbox, SandboxConfig, StartError};
-use orders::{OrderBook, ShopEvents};
-use pages::Chrome;
+use orders::{OrderBook, PlaceError, ShopEvents};
+use pages::{Access, Chrome};
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -242,6 +251,39 @@ async fn home(state: web::Data<ShopState>) -> HttpResponse {
     html(StatusCode::OK, pages::home(&state.chrome))
 }
 
+/// The cookie that remembers an order's secret on its own path.
+const KEY_COOKIE: &str = "order_key";
+
+/// `Set-Cookie` for the order's secret: only sent back to `/orders/{id}`,
+/// never readable by scripts, sent on the top-level navigation back from
+/// the payment window (`Lax`). Add `Secure` when served over https.
+fn key_cookie(order: &orders::ShopOrder) -> String {
+    format!(
+        "{KEY_COOKIE}={}; Path=/orders/{}; HttpOnly; SameSite=Lax",
+        order.secret.as_str(),
+        order.id
+    )
+}
+
+/// The secret the request presents for the order: `?key=` first, else the
+/// order's cookie.
+fn presented_key(req: &HttpRequest) -> Option<String> {
+    let from_query = req
+        .query_string()
+        .split('&')
+        .find_map(|p| p.strip_prefix("key=").map(str::to_owned));
+    from_query.or_else(|| {
+        req.headers()
+            .get_all(header::COOKIE)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| {
+                let (k, v) = c.trim().split_once('=')?;
+                (k == KEY_COOKIE).then(|| v.to_owned())
+            })
+    })
+}
+
 /// `POST /orders` with `product` and `buyer` (a UTF-8 form from our page).
 async fn place_order(state: web::Data<ShopState>, body: web::Bytes) -> HttpResponse {
     let bad = |detail: &str| {
@@ -259,18 +301,44 @@ async fn place_order(state: web::Data<ShopState>, body: web::Bytes) -> HttpRespo
     let buyer = form.get("buyer").unwrap_or_default();
     match state.book.place(product, buyer, Timestamp::now()) {
         Ok(order) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/orders/{}", order.id)))
+            .insert_header((
+                header::LOCATION,
+                format!("/orders/{}?key={}", order.id, order.secret.as_str()),
+            ))
+            .insert_header((header::SET_COOKIE, key_cookie(&order)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        // Names the field and the limit, never the value.
-        Err(e) => bad(&format!(
-            "구매자 이름을 확인해 주세요: 1-30바이트 (한글 15자) (Please check the buyer name: 1 to 30 bytes, 15 Korean letters). {e}"
-        )),
+        Err(e @ PlaceError::Random(_)) => {
+            tracing::error!(error = %e, "order not placed");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                pages::problem(
+                    &state.chrome,
+                    "일시적 오류",
+                    "Temporarily unavailable",
+                    &e.friendly(),
+                ),
+            )
+        }
+        // Names the rule, never the value.
+        Err(e) => bad(&e.friendly()),
     }
 }
 
-/// `GET /orders/{id}`: methods while unpaid, else the ledger's result.
-async fn order_page(state: web::Data<ShopState>, id: web::Path<String>) -> HttpResponse {
+/// `GET /orders/{id}`: methods while unpaid, else the ledger's result; the
+/// details only with the order's secret ([`presented_key`]).
+async fn order_page(
+    state: web::Data<ShopState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
     let order = state.book.get(&id);
+    let owned = presented_key(&req).and_then(|k| state.book.owned(&id, &k));
+    let access = if owned.is_some() {
+        Access::Owner
+    } else {
+        Access::Visitor
+    };
     let payment = match state.flow.status(&id).await {
         Ok(p) => p,
         Err(e) => {
@@ -286,17 +354,21 @@ async fn order_page(state: web::Data<ShopState>, id: web::Path<String>) -> HttpR
             );
         }
     };
-    match (order, payment) {
-        (Some(o), None) => html(StatusCode::OK, pages::order(&state.chrome, &o)),
+    let mut page = match (order, payment) {
+        (Some(o), None) => html(StatusCode::OK, pages::order(&state.chrome, &o, access)),
         (Some(o), Some(p)) if p.state == PaymentState::Created => {
-            html(StatusCode::OK, pages::order(&state.chrome, &o))
+            html(StatusCode::OK, pages::order(&state.chrome, &o, access))
         }
         (o, Some(p)) => {
             let account = state.events.account(&id);
-            html(
-                StatusCode::OK,
-                pages::result(&state.chrome, &id, o.as_ref(), &p, account.as_ref()),
-            )
+            let view = pages::View {
+                order_id: &id,
+                order: o.as_ref(),
+                payment: &p,
+                account: account.as_ref(),
+                access,
+            };
+            html(StatusCode::OK, pages::result(&state.chrome, &view))
         }
         (None, None) => html(
             StatusCode::NOT_FOUND,
@@ -307,5 +379,13 @@ async fn order_page(state: web::Data<ShopState>, id: web::Path<String>) -> HttpR
                 "주문을 찾을 수 없습니다. (We could not find this order.)",
             ),
         ),
+    };
+    // Opened from the link: remember the secret for the way back from the
+    // payment window.
+    if let Some(o) = &owned
+        && let Ok(v) = header::HeaderValue::from_str(&key_cookie(o))
+    {
+        page.headers_mut().insert(header::SET_COOKIE, v);
     }
+    page
 }

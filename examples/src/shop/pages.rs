@@ -5,6 +5,38 @@ use super::catalog::{PRODUCTS, Product, won};
 use super::orders::ShopOrder;
 use inipay_core::ledger::{Payment, PaymentState};
 use inipay_core::mobile::{KstDateTime, VbankAccount};
+use inipay_core::types::mask_tail;
+
+/// Who is looking at an order page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Access {
+    /// Holds the order's secret link: sees everything.
+    Owner,
+    /// Knows only the order id: sees the state, the buyer's initial and the
+    /// last four digits of a virtual account; no TID, no payment methods.
+    Visitor,
+}
+
+/// All but the last four characters as `*` (an account number for a
+/// visitor).
+///
+/// ```
+/// use inipay_examples::shop::pages::mask_account;
+/// assert_eq!(mask_account("56211101573948"), "**********3948");
+/// assert_eq!(mask_account("123"), "***");
+/// ```
+pub fn mask_account(number: &str) -> String {
+    let n = number.chars().count();
+    if n <= 4 {
+        return "*".repeat(n);
+    }
+    number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i < n - 4 { '*' } else { c })
+        .collect()
+}
 
 const STYLE: &str = r#"
 *{box-sizing:border-box}
@@ -133,18 +165,27 @@ pub const METHODS: &[(&str, &str, &str)] = &[
     ("CULTURE", "문화상품권", "Gift card"),
 ];
 
-fn order_table(order_id: &str, order: Option<&ShopOrder>, payment: Option<&Payment>) -> String {
+fn order_table(
+    order_id: &str,
+    order: Option<&ShopOrder>,
+    payment: Option<&Payment>,
+    access: Access,
+) -> String {
     let mut rows = format!(
         "<tr><th>주문번호 (Order)</th><td class=\"mono\">{}</td></tr>",
         esc(order_id)
     );
     if let Some(o) = order {
+        let buyer = match access {
+            Access::Owner => o.buyer.as_str().to_owned(),
+            Access::Visitor => mask_tail(o.buyer.as_str(), 1),
+        };
         rows.push_str(&format!(
             "<tr><th>상품 (Product)</th><td>{} <span class=\"en\">({})</span></td></tr>\
              <tr><th>구매자 (Buyer)</th><td>{}</td></tr>",
             esc(o.product.name_ko),
             esc(o.product.name_en),
-            esc(o.buyer.as_str())
+            esc(&buyer)
         ));
     }
     let amount = payment.map(|p| p.amount).or(order.map(|o| o.product.price));
@@ -154,7 +195,10 @@ fn order_table(order_id: &str, order: Option<&ShopOrder>, payment: Option<&Payme
             won(a)
         ));
     }
-    if let Some(tid) = payment.and_then(|p| p.tid.as_ref()) {
+    if let Some(tid) = payment
+        .and_then(|p| p.tid.as_ref())
+        .filter(|_| access == Access::Owner)
+    {
         rows.push_str(&format!(
             "<tr><th>거래번호 (TID)</th><td class=\"mono\">{}</td></tr>",
             esc(tid.as_str())
@@ -163,8 +207,21 @@ fn order_table(order_id: &str, order: Option<&ShopOrder>, payment: Option<&Payme
     format!("<table>{rows}</table>")
 }
 
-/// The order page: the order and the payment methods.
-pub fn order(chrome: &Chrome, order: &ShopOrder) -> String {
+/// The order page: the order and the payment methods (for the holder of
+/// the secret link; a visitor sees the masked order only).
+pub fn order(chrome: &Chrome, order: &ShopOrder, access: Access) -> String {
+    if access == Access::Visitor {
+        return layout(
+            chrome,
+            "주문 (Order)",
+            &format!(
+                "<h1>주문 <small>Order</small></h1>{table}\
+                 <div class=\"notice\">주문 내용과 결제는 주문할 때 받은 링크에서 볼 수 있습니다. \
+                 (The details and payment are on the link you got when you placed the order.)</div>",
+                table = order_table(&order.id, Some(order), None, access),
+            ),
+        );
+    }
     let mut methods = String::new();
     for (code, ko, en) in METHODS {
         methods.push_str(&format!(
@@ -181,7 +238,7 @@ pub fn order(chrome: &Chrome, order: &ShopOrder) -> String {
              <h2>결제 수단 선택 <small>Choose a payment method</small></h2>\
              <div class=\"methods\">{methods}</div>\
              <p class=\"en\">결제창은 로컬 샌드박스가 띄웁니다. (The payment window is served by the local sandbox.)</p>",
-            table = order_table(&order.id, Some(order), None),
+            table = order_table(&order.id, Some(order), None, access),
         ),
     )
 }
@@ -199,7 +256,7 @@ fn deadline(d: &KstDateTime) -> String {
     )
 }
 
-fn account_table(a: &VbankAccount, amount: &str) -> String {
+fn account_table(a: &VbankAccount, amount: &str, access: Access) -> String {
     let opt = |v: Option<&str>| esc(v.unwrap_or("-"));
     let bank = match (&a.bank_name, &a.bank_code) {
         (Some(n), Some(c)) => format!("{} ({})", esc(n), esc(c)),
@@ -212,7 +269,11 @@ fn account_table(a: &VbankAccount, amount: &str) -> String {
          <tr><th>예금주 (Holder)</th><td>{holder}</td></tr>\
          <tr><th>입금액 (Amount)</th><td><b>{amount}</b></td></tr>\
          <tr><th>입금기한 (Deadline)</th><td>{deadline}</td></tr></table>",
-        acct = opt(a.account_number.as_ref().map(|n| n.expose())),
+        acct = esc(&match (a.account_number.as_ref(), access) {
+            (Some(n), Access::Owner) => n.expose().to_owned(),
+            (Some(n), Access::Visitor) => mask_account(n.expose()),
+            (None, _) => "-".to_owned(),
+        }),
         holder = opt(a.holder_name.as_deref()),
         deadline = a
             .deadline
@@ -222,14 +283,30 @@ fn account_table(a: &VbankAccount, amount: &str) -> String {
     )
 }
 
+/// What a result page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The order id from the URL.
+    pub order_id: &'a str,
+    /// The order, when the shop still has it.
+    pub order: Option<&'a ShopOrder>,
+    /// What the ledger records.
+    pub payment: &'a Payment,
+    /// The virtual account issued for it, if any.
+    pub account: Option<&'a VbankAccount>,
+    /// Who is looking.
+    pub access: Access,
+}
+
 /// The result page: what the ledger says about the order.
-pub fn result(
-    chrome: &Chrome,
-    order_id: &str,
-    order: Option<&ShopOrder>,
-    payment: &Payment,
-    account: Option<&VbankAccount>,
-) -> String {
+pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
+    let View {
+        order_id,
+        order,
+        payment,
+        account,
+        access,
+    } = *view;
     let (class, ko, en, text_ko, text_en) = match payment.state {
         PaymentState::Approved => (
             "ok",
@@ -312,7 +389,7 @@ pub fn result(
     );
     if payment.state == PaymentState::VbankIssued {
         match account {
-            Some(a) => body.push_str(&account_table(a, &won(payment.amount))),
+            Some(a) => body.push_str(&account_table(a, &won(payment.amount), access)),
             None => body.push_str(
                 "<p class=\"en\">계좌 정보는 발급 직후에만 표시됩니다. (The account is shown right after issuance only.)</p>",
             ),
@@ -326,10 +403,11 @@ pub fn result(
             dash = esc(&chrome.dashboard)
         ));
     }
-    body.push_str(&order_table(order_id, order, Some(payment)));
+    body.push_str(&order_table(order_id, order, Some(payment), access));
     let mut actions =
         String::from("<a class=\"btn secondary\" href=\"/\">계속 쇼핑하기 (Continue shopping)</a>");
     if let Some(o) = order
+        && access == Access::Owner
         && !payment.state.is_paid()
         && payment.state != PaymentState::VbankIssued
         && payment.state != PaymentState::Created

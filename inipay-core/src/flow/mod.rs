@@ -39,20 +39,24 @@
 mod billing;
 mod checkout;
 mod confirm;
+mod deploy;
 mod events;
 mod next;
 mod noti;
 mod noti_source;
+mod oversized;
 mod refund;
 mod source;
 
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome, BillingRefusal};
 pub use checkout::Checkout;
 pub use confirm::{ConfirmConfig, NotiTrust, WhenUnconfirmed};
+pub use deploy::{DeployError, DeployProblem};
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
 pub use noti::{NotiReply, ParkedOutcome};
 pub use noti_source::{INICIS_NOTI_SOURCES, default_noti_sources};
+pub use oversized::{BodyCollector, BodyLength, COUNT_CAP, Callback, CollectedBody, OversizedBody};
 pub use refund::{
     FullAfterPartial, RefundAmount, RefundConfig, RefundError, RefundOutcome, RefundRequest,
     refund_method,

@@ -22,6 +22,7 @@
 
 pub mod actix;
 pub mod browser;
+pub mod hostile;
 pub mod rocket;
 pub mod scenarios;
 pub mod shop;

@@ -391,8 +391,8 @@ pub async fn noti_source_is_the_peer(h: &Harness) {
     assert!(page.body.is_empty(), "{}", page.text());
 }
 
-/// Bodies over 64 KiB are refused with `413`; 64 KiB exactly is read (and
-/// is an unreadable notification: `400`).
+/// Bodies over 64 KiB are journaled truncated, then refused with an empty
+/// `413`; 64 KiB exactly is read (and is an unreadable notification: `400`).
 pub async fn body_limit(h: &Harness) {
     let limit = 64 * 1024;
     let post = |path: &str, len: usize| {
@@ -404,8 +404,28 @@ pub async fn body_limit(h: &Harness) {
     };
     let r = post("/noti", limit + 1).await.expect("noti");
     assert_eq!(r.status().as_u16(), 413);
+    assert!(r.bytes().await.expect("body").is_empty(), "empty 413");
     let r = post("/next?oid=ORD-BIG", limit + 1).await.expect("next");
     assert_eq!(r.status().as_u16(), 413);
+    assert!(r.bytes().await.expect("body").is_empty(), "empty 413");
+    // Journaled before the 413: the first `limit` bytes, then the local
+    // record of the length seen.
+    let oid = OrderId::new("ORD-BIG").expect("valid order id");
+    let journal = h
+        .app
+        .ledger
+        .messages_of(&oid)
+        .await
+        .expect("ledger readable");
+    assert_eq!(journal.len(), 2);
+    assert_eq!(journal[0].message.body, vec![b'a'; limit]);
+    assert_eq!(
+        String::from_utf8_lossy(&journal[1].message.body),
+        format!(
+            "reason=body_over_limit&route=next&limit={limit}&kept={limit}&received={}",
+            limit + 1
+        )
+    );
     let r = post("/noti", limit).await.expect("noti");
     assert_eq!(r.status().as_u16(), 400);
 }
