@@ -17,6 +17,20 @@
 //! | billing-key result on `returnurl` | [`Flow::billing_return`] | 3.4, 3.5 |
 //! | refund (전체취소/부분취소) | [`Flow::refund`] | 4.3, 4.4, 5.3-5.5 |
 //!
+//! # Threat model
+//!
+//! Notifications and billing-key results are unsigned (PROTOCOL.md 2.6, 3.4):
+//! treat every inbound POST as possibly forged by someone who knows the order
+//! id, the amount and a TID.
+//!
+//! | an attacker sends | the flow |
+//! |---|---|
+//! | a notification from outside the allow-list | journaled, `403`, nothing changes |
+//! | a 1trs "paid" or a vbank "deposited" notification | journaled; applied only when an INIAPI inquiry confirms status, TID, MID, order and amount ([`ConfirmConfig`]) |
+//! | a cancel or failure notification | journaled, alerted, nothing changes |
+//! | a forged, replayed or downgraded billing-key result | refused with a [`BillingRefusal`], nothing stored |
+//! | a body over the size limit | journaled truncated before `413` |
+//!
 //! ```
 //! use inipay_core::client::{ClientConfig, GatewayClient};
 //! use inipay_core::config::{Endpoints, Merchant, test_keys};
