@@ -121,7 +121,7 @@ pub enum BillingRefusal {
 #[non_exhaustive]
 pub enum BillingOutcome {
     /// The key is issued and stored sealed, **unconfirmed** until its first
-    /// charge (see the [module docs](self)); read it with
+    /// charge (see the module docs); read it with
     /// [`Ledger::reveal_billkey`](crate::ledger::Ledger::reveal_billkey).
     Issued {
         /// The order.

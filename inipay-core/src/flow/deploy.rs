@@ -93,7 +93,7 @@ impl fmt::Display for DeployError {
 impl Flow {
     /// What is wrong with this flow for the merchant's mode (empty for a
     /// test merchant, and for a production one that is ready). See the
-    /// [module docs](self) for the rules.
+    /// module docs for the rules.
     pub fn deployment_problems(&self) -> Vec<DeployProblem> {
         let mut out = Vec::new();
         if self.merchant.mode() != Mode::Production {

@@ -66,7 +66,7 @@ impl NotiReply {
 impl Flow {
     /// Handles a notification body from `source` (the peer address, or the
     /// address a trusted proxy reported). Journals it before answering;
-    /// applies it only as the [module docs](self) say.
+    /// applies it only as the module docs say.
     pub async fn noti(&self, body: &[u8], source: Option<IpAddr>, now: Timestamp) -> NotiReply {
         let parsed = Notification::parse(body, &self.config.noti);
         // Journaled in the charset the body was actually read in (the

@@ -48,7 +48,7 @@ pub const INICIS_NOTI_SOURCES: [Ipv4Addr; 10] = [
 ];
 
 /// The allow-list a flow uses for `merchant` when none is configured (see
-/// the [module docs](self)).
+/// the module docs).
 pub fn default_noti_sources(merchant: &Merchant) -> NotiIpAllowList {
     match merchant.mode() {
         Mode::Production => NotiIpAllowList::new(INICIS_NOTI_SOURCES.map(IpAddr::V4)),
