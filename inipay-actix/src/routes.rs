@@ -197,7 +197,7 @@ async fn billing(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse
     let oid = query::param(req.query_string(), "oid");
     let outcome = state
         .flow
-        .billing_return(oid.as_deref(), body, (state.clock)())
+        .billing_return(req.query_string(), body, (state.clock)())
         .await;
     let order = match &outcome {
         BillingOutcome::Issued { order_id, .. } => {

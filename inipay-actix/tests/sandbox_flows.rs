@@ -286,6 +286,7 @@ async fn billing_key_issued_in_the_sandbox_window_is_stored_sealed() {
     let page = h
         .flow
         .billing_checkout(request, Timestamp::from_unix_millis(T0))
+        .await
         .unwrap();
     let form = inipay_sandbox::browser::AutoForm::parse(page.html.as_bytes()).unwrap();
     assert_eq!(form.action, h.sandbox.url("/inibill/inibill_card.jsp"));

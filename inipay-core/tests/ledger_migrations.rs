@@ -41,7 +41,9 @@ fn version_1_rows(issued_key: &str) -> String {
          INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
          VALUES ('{issued_key}', 'UPG-1', 1, {T0});
          INSERT INTO ledger_applied (message_id, outcome, at) \
-         VALUES (1, 'transitioned:created->vbank_issued', {T0});",
+         VALUES (1, 'transitioned:created->vbank_issued', {T0});
+         INSERT INTO ledger_billkeys (order_id, mid, tid, key_id, nonce, ciphertext, at) \
+         VALUES ('UPG-BILL', 'INIBillTst', NULL, 'k1', 'n', 'c', {T0});",
         t = tid("INIMX_VBNK", 77),
     )
 }
@@ -100,6 +102,78 @@ async fn version_1_rows_still_answer(l: &dyn Ledger) {
         }
     );
     assert_eq!(l.messages_of(&o).await.unwrap().len(), 4);
+    version_4_on_old_rows(l).await;
+}
+
+/// Migration 4 on rows written before it: payments read as two-transaction
+/// (and a reloaded 1trs checkout still records 1trs), old messages have no
+/// digest (their bodies were stored before masking), new ones do, a billing
+/// key from version 1 can be confirmed once, and the new tables work.
+async fn version_4_on_old_rows(l: &dyn Ledger) {
+    use inipay_core::ledger::{
+        AttemptClaim, BillingAttempt, NewPayment, ResultPath, Unconfirmed, nonce_digest,
+    };
+    let o = oid("UPG-1");
+    assert_eq!(
+        l.payment(&o).await.unwrap().unwrap().result_path,
+        ResultPath::TwoTransaction
+    );
+    let j = l.messages_of(&o).await.unwrap();
+    assert_eq!((j[0].body_sha256, j[1].body_sha256), (None, None));
+    assert!(j[2].body_sha256.is_some() && j[3].body_sha256.is_some());
+    assert!(j.iter().all(|e| e.body_purged_at.is_none()));
+    let old = oid("UPG-2");
+    let mut checkout = NewPayment::new(
+        old.clone(),
+        mid(),
+        inipay_core::types::Amount::won(500),
+        at(0),
+    );
+    l.create_payment(checkout.clone()).await.unwrap();
+    checkout = checkout.result_path(ResultPath::OneTransaction);
+    l.create_payment(checkout).await.unwrap();
+    assert_eq!(
+        l.payment(&old).await.unwrap().unwrap().result_path,
+        ResultPath::OneTransaction
+    );
+    let bill = oid("UPG-BILL");
+    assert_eq!(
+        l.sealed_billkey(&bill).await.unwrap().unwrap().confirmed_at,
+        None
+    );
+    assert!(l.confirm_billkey(&bill, at(7)).await.unwrap());
+    assert!(l.confirm_billkey(&bill, at(8)).await.unwrap());
+    assert_eq!(
+        l.sealed_billkey(&bill).await.unwrap().unwrap().confirmed_at,
+        Some(at(7))
+    );
+    let a = BillingAttempt {
+        order_id: bill.clone(),
+        mid: inipay_core::types::Mid::new("INIBillTst").unwrap(),
+        nonce_digest: nonce_digest("upgrade"),
+        encrypted: true,
+        amount: None,
+        created_at: at(9),
+    };
+    l.create_billing_attempt(a.clone()).await.unwrap();
+    assert_eq!(
+        l.claim_billing_attempt(&bill, &a.nonce_digest, at(10))
+            .await
+            .unwrap(),
+        AttemptClaim::Claimed(a)
+    );
+    let (_, dep) = deposit_noti(&o, &tid("INIMX_VBNK", 77), 1000, 0);
+    let parked = Unconfirmed {
+        message: j[1].id,
+        order_id: o.clone(),
+        event: dep.event,
+        parked_at: at(11),
+    };
+    l.park_unconfirmed(parked.clone()).await.unwrap();
+    assert_eq!(
+        l.reconciliation(at(0)).await.unwrap().unconfirmed,
+        vec![parked]
+    );
 }
 
 #[tokio::test]
@@ -128,8 +202,9 @@ async fn sqlite_ledger_written_by_version_1_upgrades_on_open() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(versions, vec![(1,), (2,), (3,)]);
+    assert_eq!(versions, vec![(1,), (2,), (3,), (4,)]);
     version_1_rows_still_answer(&store).await;
+    still_append_only(store.pool(), "X''").await;
     store.close().await;
 }
 
@@ -156,10 +231,37 @@ async fn postgres_ledger_written_by_version_1_upgrades_on_connect() {
                     .fetch_all(store.pool())
                     .await
                     .unwrap();
-            assert_eq!(versions, vec![(1,), (2,), (3,)]);
+            assert_eq!(versions, vec![(1,), (2,), (3,), (4,)]);
             version_1_rows_still_answer(&store).await;
+            still_append_only(store.pool(), "''::bytea").await;
             store.close().await;
         },
     )
     .await;
+}
+
+/// After the upgrade the journal still refuses changes, version-1 rows
+/// included, except the one purge (which a version-1 row also accepts).
+async fn still_append_only<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, empty: &str)
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    assert_refused(
+        pool,
+        &[
+            "UPDATE ledger_messages SET kind = 'noti' WHERE id = 1".to_owned(),
+            "DELETE FROM ledger_messages WHERE id = 1".to_owned(),
+            format!(
+                "UPDATE ledger_messages SET body = {empty}, masked = NULL, body_purged_at = 1 \
+                 WHERE id = 1"
+            ),
+        ],
+    )
+    .await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "UPDATE ledger_messages SET body = {empty}, body_purged_at = 1 WHERE id = 1"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
 }

@@ -4,9 +4,9 @@
 //! record approvals (the failure under test), everything else passes through.
 
 use inipay_core::ledger::{
-    Applied, BillkeyRecord, Created, Event, Intent, JournalEntry, Ledger, LedgerError,
-    LedgerFuture, MemoryStore, Message, MessageId, NewPayment, Payment, PaymentState,
-    Reconciliation, Recorded,
+    Applied, AttemptClaim, BillingAttempt, BillkeyRecord, Created, Event, Intent, JournalEntry,
+    Ledger, LedgerError, LedgerFuture, MemoryStore, Message, MessageId, NewPayment, Payment,
+    PaymentState, Reconciliation, Recorded, Unconfirmed,
 };
 use inipay_core::time::Timestamp;
 use inipay_core::types::{OrderId, Tid};
@@ -65,6 +65,29 @@ impl Ledger for FailsOnApproval {
     }
     fn sealed_billkey<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>> {
         self.0.sealed_billkey(o)
+    }
+    fn confirm_billkey<'a>(&'a self, o: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
+        self.0.confirm_billkey(o, at)
+    }
+    fn create_billing_attempt(&self, a: BillingAttempt) -> LedgerFuture<'_, ()> {
+        self.0.create_billing_attempt(a)
+    }
+    fn claim_billing_attempt<'a>(
+        &'a self,
+        o: &'a OrderId,
+        d: &'a str,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, AttemptClaim> {
+        self.0.claim_billing_attempt(o, d, at)
+    }
+    fn park_unconfirmed(&self, u: Unconfirmed) -> LedgerFuture<'_, ()> {
+        self.0.park_unconfirmed(u)
+    }
+    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<Unconfirmed>> {
+        self.0.unconfirmed(limit)
+    }
+    fn resolve_unconfirmed(&self, m: MessageId, at: Timestamp) -> LedgerFuture<'_, bool> {
+        self.0.resolve_unconfirmed(m, at)
     }
 }
 

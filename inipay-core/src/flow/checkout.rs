@@ -1,7 +1,7 @@
 //! Step 1: the checkout page (결제요청).
 
 use super::{Flow, FlowError};
-use crate::ledger::NewPayment;
+use crate::ledger::{NewPayment, ResultPath};
 use crate::mobile::{Method, PaymentForm, html};
 use crate::order::{CheckoutContext, Order};
 use crate::time::Timestamp;
@@ -43,12 +43,21 @@ impl Flow {
             crate::mobile::SignError::Config(c) => FlowError::Config(c),
         })?;
         self.ledger
-            .create_payment(NewPayment::new(
-                form.order_id.clone(),
-                self.merchant.mid().clone(),
-                form.amount,
-                now,
-            ))
+            .create_payment(
+                NewPayment::new(
+                    form.order_id.clone(),
+                    self.merchant.mid().clone(),
+                    form.amount,
+                    now,
+                )
+                // Only a 1trs checkout makes a `P_STATUS=00` payment
+                // notification acceptable later (PROTOCOL.md 2.1, 2.6).
+                .result_path(if form.two_transaction {
+                    ResultPath::TwoTransaction
+                } else {
+                    ResultPath::OneTransaction
+                }),
+            )
             .await?;
         tracing::info!(order_id = %form.order_id, amount = form.amount.get(), method = method.code(), "checkout");
         let html = html::page(&form, &self.config.html);

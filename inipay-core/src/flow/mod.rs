@@ -38,20 +38,24 @@
 
 mod billing;
 mod checkout;
+mod confirm;
 mod deploy;
 mod events;
 mod next;
 mod noti;
+mod noti_source;
 mod oversized;
 mod refund;
 mod source;
 
-pub use billing::{BillingCheckout, BillingConfig, BillingOutcome};
+pub use billing::{BillingCheckout, BillingConfig, BillingOutcome, BillingRefusal};
 pub use checkout::Checkout;
+pub use confirm::{ConfirmConfig, NotiTrust, WhenUnconfirmed};
 pub use deploy::{DeployError, DeployProblem};
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::NextOutcome;
-pub use noti::NotiReply;
+pub use noti::{NotiReply, ParkedOutcome};
+pub use noti_source::{INICIS_NOTI_SOURCES, default_noti_sources};
 pub use oversized::{BodyCollector, BodyLength, COUNT_CAP, Callback, CollectedBody, OversizedBody};
 pub use refund::{
     FullAfterPartial, RefundAmount, RefundConfig, RefundError, RefundOutcome, RefundRequest,
@@ -80,9 +84,18 @@ pub struct FlowConfig {
     pub result_charset: Charset,
     /// How notifications are read (charset, `P_AUTH_DT` format).
     pub noti: NotiOptions,
-    /// Source addresses allowed to post notifications; `None` accepts any
-    /// (the sandbox, local development).
+    /// Source addresses allowed to post notifications. `None` (the default)
+    /// means the default for the merchant's mode, which fails closed: INICIS's
+    /// published senders in production, loopback and the sandbox host for
+    /// test merchants ([`default_noti_sources`]).
     pub noti_sources: Option<NotiIpAllowList>,
+    /// **Unsafe.** Accept notifications from any address (set with
+    /// [`FlowConfig::unsafe_accept_notifications_from_any_source`]). Money
+    /// still moves only on what the gateway confirms ([`ConfirmConfig`]).
+    pub unsafe_any_noti_source: bool,
+    /// How notifications that would move money are confirmed with the
+    /// gateway before they are applied (on by default).
+    pub confirm: ConfirmConfig,
     /// Send `P_TIMESTAMP` + `P_CHKFAKE` on net cancel (needs the HashKey).
     pub net_cancel_chkfake: bool,
     /// How the checkout page looks.
@@ -104,9 +117,21 @@ impl FlowConfig {
             result_charset: Charset::Utf8,
             noti: NotiOptions::default(),
             noti_sources: None,
+            unsafe_any_noti_source: false,
+            confirm: ConfirmConfig::default(),
             net_cancel_chkfake: true,
             html: HtmlOptions::default(),
         })
+    }
+
+    /// **Unsafe.** Accepts notifications from any source address instead
+    /// of the allow-list. Anyone on the internet can then post to the
+    /// notification URL; only the gateway confirmation ([`ConfirmConfig`])
+    /// stands between a forged notification and a paid order.
+    #[must_use]
+    pub fn unsafe_accept_notifications_from_any_source(mut self) -> FlowConfig {
+        self.unsafe_any_noti_source = true;
+        self
     }
 
     fn url(&self, path: &str) -> String {
@@ -140,6 +165,9 @@ pub struct Flow {
     events: Arc<dyn EventHandler>,
     billing: Option<BillingConfig>,
     refunds: Option<RefundConfig>,
+    /// The effective notification allow-list (`None`: any source, only with
+    /// [`FlowConfig::unsafe_any_noti_source`]).
+    noti_allow: Option<NotiIpAllowList>,
 }
 
 impl fmt::Debug for Flow {
@@ -152,14 +180,31 @@ impl fmt::Debug for Flow {
 }
 
 impl Flow {
-    /// A flow with no event handler (see [`Flow::with_events`]).
+    /// A flow with no event handler (see [`Flow::with_events`]). The
+    /// notification allow-list is resolved here: the configured one, else
+    /// the default for the merchant's mode ([`default_noti_sources`]).
     pub fn new(
         merchant: Merchant,
         client: GatewayClient,
         ledger: Arc<dyn Ledger>,
         config: FlowConfig,
     ) -> Flow {
+        let noti_allow = if config.unsafe_any_noti_source {
+            tracing::warn!(mid = %merchant.mid(), "UNSAFE: notifications accepted from any source address");
+            None
+        } else {
+            Some(
+                config
+                    .noti_sources
+                    .clone()
+                    .unwrap_or_else(|| default_noti_sources(&merchant)),
+            )
+        };
+        if config.confirm.trust == NotiTrust::UnsafeTrustUnsignedNotifications {
+            tracing::warn!(mid = %merchant.mid(), "UNSAFE: notifications are applied without confirmation by the gateway");
+        }
         Flow {
+            noti_allow,
             merchant,
             client,
             ledger,
@@ -227,4 +272,8 @@ pub enum FlowError {
     /// A refund was not sent ([`Flow::refund`]); nothing was refunded.
     #[error(transparent)]
     Refund(Box<RefundError>),
+    /// The operating system's random number generator failed (a one-time
+    /// nonce could not be made); nothing was started.
+    #[error("the system random number generator failed")]
+    Randomness,
 }

@@ -129,6 +129,9 @@ pub struct BillkeyRecord {
     pub sealed: SealedBillkey,
     /// When it was stored.
     pub at: Timestamp,
+    /// When the gateway confirmed it (its first successful charge); `None`
+    /// while unconfirmed: a billing-key result is unsigned (PROTOCOL.md 3.4).
+    pub confirmed_at: Option<Timestamp>,
 }
 
 /// The merchant-provided AES-256-GCM key that seals billing keys.

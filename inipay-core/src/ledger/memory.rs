@@ -5,8 +5,9 @@ use super::codec::applied_to_text;
 use super::message::{JournalEntry, Message, MessageId};
 use super::state::{Applied, Decision, EventKey, Snapshot, decide};
 use super::{
-    BillkeyRecord, Created, Intent, Ledger, LedgerError, LedgerFuture, NewPayment, Payment,
-    PaymentState, Prepared, Reconciliation, Recorded, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyRecord, Created, Intent, Ledger, LedgerError,
+    LedgerFuture, NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded,
+    ResultPath, Unconfirmed, outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{OrderId, Tid};
@@ -27,6 +28,8 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// See [`MemoryStore::with_raw_body_retention_days`].
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -36,11 +39,17 @@ struct Inner {
     applied: HashMap<i64, Applied>,
     keys: HashSet<String>,
     billkeys: HashMap<OrderId, BillkeyRecord>,
+    /// Billing attempts by nonce digest, with the time each was used.
+    attempts: HashMap<String, (BillingAttempt, Option<Timestamp>)>,
+    /// Parked notifications by message id, with the time each was resolved.
+    unconfirmed: BTreeMap<i64, (Unconfirmed, Option<Timestamp>)>,
 }
 
 #[derive(Debug)]
 struct Stored {
     message: Message,
+    body_sha256: [u8; 32],
+    body_purged_at: Option<Timestamp>,
     prepared_masked: Option<String>,
     result_code: Option<String>,
     intent: Option<Intent>,
@@ -50,6 +59,56 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
+    }
+
+    /// Keeps stored bodies for `days` days: [`MemoryStore::purge_raw_bodies`]
+    /// then empties the body of every older message (the masked copy and
+    /// the digest stay), as the SQL stores' `raw_body_retention_days` does.
+    #[must_use]
+    pub fn with_raw_body_retention_days(mut self, days: u32) -> MemoryStore {
+        self.retention_days = Some(days);
+        self
+    }
+
+    /// Purges the stored body of every message journaled more than the
+    /// retention period before `now`; returns how many were purged (none
+    /// without a retention setting). Each body is purged once.
+    ///
+    /// ```
+    /// use inipay_core::encoding::Charset;
+    /// use inipay_core::ledger::{Direction, Ledger, MemoryStore, Message, MessageKind};
+    /// use inipay_core::time::Timestamp;
+    /// use inipay_core::types::OrderId;
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let store = MemoryStore::new().with_raw_body_retention_days(30);
+    /// let day = 86_400_000;
+    /// let order = OrderId::new("ORD-1")?;
+    /// let m = Message::new(MessageKind::Noti, Direction::Inbound, Charset::EucKr,
+    ///                      b"P_STATUS=02&P_UNAME=Kim".to_vec(), Timestamp::from_unix_millis(day))
+    ///     .order(order.clone());
+    /// store.append(m, None).await?;
+    /// assert_eq!(store.purge_raw_bodies(Timestamp::from_unix_millis(31 * day)).await?, 0);
+    /// assert_eq!(store.purge_raw_bodies(Timestamp::from_unix_millis(32 * day)).await?, 1);
+    /// let entry = &store.messages_of(&order).await?[0];
+    /// assert!(entry.message.body.is_empty() && entry.body_purged_at.is_some());
+    /// assert_eq!(entry.masked.as_deref(), Some("P_STATUS=02\nP_UNAME=K**"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn purge_raw_bodies(&self, now: Timestamp) -> Result<u64, LedgerError> {
+        let Some(cutoff) = super::retention_cutoff(self.retention_days, now) else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        for s in &mut self.lock().journal {
+            if s.message.at < cutoff && s.body_purged_at.is_none() {
+                s.message.body = Vec::new();
+                s.body_purged_at = Some(now);
+                purged += 1;
+            }
+        }
+        Ok(purged)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -78,6 +137,8 @@ impl Inner {
         message.body = prepared.body;
         self.journal.push(Stored {
             message,
+            body_sha256: prepared.body_sha256,
+            body_purged_at: None,
             prepared_masked: prepared.masked,
             result_code: prepared.result_code,
             intent,
@@ -146,6 +207,8 @@ impl Inner {
         JournalEntry {
             id: MessageId(id),
             message: s.message.clone(),
+            body_sha256: Some(s.body_sha256),
+            body_purged_at: s.body_purged_at,
             masked: s.prepared_masked.clone(),
             result_code: s.result_code.clone(),
             outcome: self.applied.get(&id).map(applied_to_text),
@@ -162,8 +225,13 @@ impl Ledger for MemoryStore {
     fn create_payment(&self, p: NewPayment) -> LedgerFuture<'_, Created> {
         let r = (|| {
             let mut g = self.lock();
-            if let Some(existing) = g.payments.get(&p.order_id) {
+            if let Some(existing) = g.payments.get_mut(&p.order_id) {
                 return if existing.amount == p.amount && existing.mid == p.mid {
+                    if p.result_path == ResultPath::OneTransaction
+                        && existing.state == PaymentState::Created
+                    {
+                        existing.result_path = ResultPath::OneTransaction;
+                    }
                     Ok(Created::Existing)
                 } else {
                     Err(LedgerError::OrderConflict {
@@ -185,6 +253,7 @@ impl Ledger for MemoryStore {
                     acknowledged_at: None,
                     created_at: p.at,
                     updated_at: p.at,
+                    result_path: p.result_path,
                 },
             );
             Ok(Created::New)
@@ -311,6 +380,7 @@ impl Ledger for MemoryStore {
                 unacknowledged,
                 failed_net_cancels,
                 pending_messages: self.pending().await?,
+                unconfirmed: self.unconfirmed(u32::MAX).await?,
             })
         })
     }
@@ -329,5 +399,79 @@ impl Ledger for MemoryStore {
     fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>> {
         let r = self.lock().billkeys.get(order).cloned();
         Box::pin(async move { Ok(r) })
+    }
+
+    fn confirm_billkey<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
+        let found = match self.lock().billkeys.get_mut(order) {
+            Some(r) => {
+                r.confirmed_at.get_or_insert(at);
+                true
+            }
+            None => false,
+        };
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn create_billing_attempt(&self, attempt: BillingAttempt) -> LedgerFuture<'_, ()> {
+        let mut g = self.lock();
+        let r = if g.attempts.contains_key(&attempt.nonce_digest) {
+            Err(LedgerError::OrderConflict {
+                order: attempt.order_id.to_string(),
+            })
+        } else {
+            g.attempts
+                .insert(attempt.nonce_digest.clone(), (attempt, None));
+            Ok(())
+        };
+        Box::pin(async move { r })
+    }
+
+    fn claim_billing_attempt<'a>(
+        &'a self,
+        order: &'a OrderId,
+        digest: &'a str,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, AttemptClaim> {
+        let claim = match self.lock().attempts.get_mut(digest) {
+            Some((a, _)) if &a.order_id != order => AttemptClaim::Unknown,
+            Some((_, Some(used))) => AttemptClaim::AlreadyUsed { used_at: *used },
+            Some((a, used)) => {
+                *used = Some(at);
+                AttemptClaim::Claimed(a.clone())
+            }
+            None => AttemptClaim::Unknown,
+        };
+        Box::pin(async move { Ok(claim) })
+    }
+
+    fn park_unconfirmed(&self, item: Unconfirmed) -> LedgerFuture<'_, ()> {
+        self.lock()
+            .unconfirmed
+            .entry(item.message.0)
+            .or_insert((item, None));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<Unconfirmed>> {
+        let v = self
+            .lock()
+            .unconfirmed
+            .values()
+            .filter(|(_, resolved)| resolved.is_none())
+            .map(|(u, _)| u.clone())
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn resolve_unconfirmed(&self, message: MessageId, at: Timestamp) -> LedgerFuture<'_, bool> {
+        let done = match self.lock().unconfirmed.get_mut(&message.0) {
+            Some((_, r @ None)) => {
+                *r = Some(at);
+                true
+            }
+            _ => false,
+        };
+        Box::pin(async move { Ok(done) })
     }
 }

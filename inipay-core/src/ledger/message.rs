@@ -102,11 +102,14 @@ impl MessageKind {
 
 /// A gateway message to journal, exactly as it was sent or received.
 ///
-/// The body is kept raw (bytes and charset) so nothing is lost to a parser
-/// bug; the journal also stores a derived copy with personal data masked for
-/// operators ([`JournalEntry::masked`]). Billing keys are the one exception to
-/// "raw": their values are replaced before storage, because a billing key
-/// never rests in plain text (they live sealed in the billkey table).
+/// The body is kept as received (bytes and charset, every field in place) so
+/// nothing is lost to a parser bug, with two exceptions made before anything
+/// reaches the database: billing keys are replaced (they live sealed in the
+/// billkey table) and personal data (card, phone and account numbers, names,
+/// e-mail) is masked in place, keeping the body parseable. The SHA-256 of the
+/// bytes as received is stored beside it ([`JournalEntry::body_sha256`]),
+/// and a decoded copy with the same masks for operators
+/// ([`JournalEntry::masked`]). See the [ledger docs](super#personal-data-at-rest).
 ///
 /// ```
 /// use inipay_core::encoding::Charset;
@@ -204,8 +207,16 @@ impl fmt::Display for MessageId {
 pub struct JournalEntry {
     /// Its id.
     pub id: MessageId,
-    /// The message (body as stored: raw, billing keys removed).
+    /// The message (body as stored: billing keys removed, personal data
+    /// masked; empty once purged, see [`JournalEntry::body_purged_at`]).
     pub message: Message,
+    /// SHA-256 of the body exactly as received (before masking): the
+    /// evidence that this record is the message received. `None` for
+    /// messages journaled before schema version 4.
+    pub body_sha256: Option<[u8; 32]>,
+    /// When the stored body was purged by the retention setting (the masked
+    /// copy and the digest stay).
+    pub body_purged_at: Option<Timestamp>,
     /// Derived: the decoded fields with personal data masked, as
     /// `key=value` lines (`None` when the body did not decode).
     pub masked: Option<String>,
@@ -221,6 +232,8 @@ impl fmt::Debug for JournalEntry {
         f.debug_struct("JournalEntry")
             .field("id", &self.id)
             .field("message", &self.message)
+            .field("body_sha256", &self.body_sha256.map(hex::encode))
+            .field("body_purged_at", &self.body_purged_at)
             .field("masked", &self.masked)
             .field("result_code", &self.result_code)
             .field("outcome", &self.outcome)

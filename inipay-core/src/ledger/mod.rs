@@ -6,9 +6,11 @@
 //! (PROTOCOL.md 2.6, 2.8). The ledger is how the flow never loses a message and
 //! never applies one twice:
 //!
-//! - **Journal** (append-only): every inbound and outbound message, raw
-//!   (bytes + [`Charset`](crate::encoding::Charset)), with a derived copy whose
-//!   personal data is masked. Billing keys are removed even from the raw copy.
+//! - **Journal** (append-only): every inbound and outbound message as
+//!   received (bytes + [`Charset`](crate::encoding::Charset)) but with billing
+//!   keys removed and personal data masked in place, the SHA-256 of the bytes
+//!   received, and a decoded copy for operators (see
+//!   [Personal data at rest](#personal-data-at-rest)).
 //! - **Payments**: one row per order with its [`PaymentState`], the amount
 //!   recorded at checkout (every later message is checked against it: a
 //!   mismatch is [`Rejection::AmountMismatch`], never "paid"), the approval TID
@@ -16,7 +18,18 @@
 //! - **Transitions**: each applied event under a unique [`EventKey`] built from
 //!   INICIS ids (approval TID; noti TID + `P_STATUS`). The database's unique
 //!   constraint, not a read-then-write check, makes a duplicate a no-op.
-//! - **Billing keys** sealed with AES-256-GCM ([`BillkeyKey`]).
+//! - **Billing keys** sealed with AES-256-GCM ([`BillkeyKey`]), with the
+//!   time the gateway first confirmed each ([`Ledger::confirm_billkey`]).
+//! - **Trusted facts** that unsigned messages
+//!   are checked against (PROTOCOL.md 2.6, 3.4): each payment's
+//!   [`ResultPath`] recorded at checkout (a one-transaction checkout of a
+//!   payment still `created` records `1trs`; it is never reset), the
+//!   billing-key attempts the app started ([`BillingAttempt`], stored by the
+//!   SHA-256 of their one-time nonce only, claimed at most once by one
+//!   conditional `UPDATE`, however many callers race:
+//!   [`Ledger::claim_billing_attempt`]), and notifications parked until the
+//!   gateway confirms them ([`Ledger::park_unconfirmed`], listed in
+//!   [`Reconciliation::unconfirmed`]).
 //!
 //! The journal append and the transition run in one database transaction
 //! ([`Ledger::record`]). When the flow must journal before it can decide
@@ -33,7 +46,42 @@
 //! | `PostgresStore` | `postgres` | many app instances on one database |
 //!
 //! Migrations are embedded and applied on open, versioned (sqlx's migration
-//! table `_inipay_ledger_migrations`).
+//! table `_inipay_ledger_migrations`): 1 the schema, 2 and 3 leaner writes,
+//! 4 the trusted facts and personal data at rest.
+//!
+//! # Personal data at rest
+//!
+//! The journal is append-only, so whatever it stores stays. Before anything
+//! reaches the database (every store, every message kind, EUC-KR and UTF-8
+//! form bodies, INIAPI JSON):
+//!
+//! - billing keys are replaced by `[billkey-sealed]` in the stored body;
+//! - card numbers keep their first 6 and last 4 characters, phone numbers
+//!   their first 3 and last 4, account numbers (`P_VACT_NUM`, `P_VACCT_NO`,
+//!   also inside `P_RMESG1`) their last 4, names their first character,
+//!   e-mail addresses their first 2; encrypted or identifying numbers
+//!   (`refundAcctNum`, `regNo`, ...) are hidden entirely. Form bodies keep
+//!   every other byte and still parse; JSON bodies are re-serialized; a
+//!   JSON body that does not parse is scrubbed by a lenient scan;
+//! - the SHA-256 of the body exactly as received is stored beside it
+//!   ([`JournalEntry::body_sha256`]): whoever holds the original (INICIS's
+//!   records, a capture) can show it is the message journaled. It is
+//!   evidence, not secrecy: with the masked body at hand, the few hidden
+//!   digits of a number can be recovered by trying every value against the
+//!   digest, so read access to the database must stay restricted.
+//!
+//! Stored bodies can be purged after a retention period
+//! (`SqliteOptions::raw_body_retention_days`,
+//! `PostgresOptions::raw_body_retention_days`,
+//! [`MemoryStore::with_raw_body_retention_days`]; none by default):
+//! `purge_raw_bodies(now)` on the store empties the body of every message
+//! older than that, once, and keeps the masked copy, the digest and every
+//! other column ([`JournalEntry::body_purged_at`]). The database triggers
+//! allow exactly that update and refuse every other `UPDATE`, `DELETE` (and,
+//! on PostgreSQL, `TRUNCATE`) of the journal. Messages journaled before
+//! migration 4 keep the bodies they were stored with (billing keys removed,
+//! personal data not masked) and have no digest until the purge reaches
+//! them.
 //!
 //! # Trait design
 //!
@@ -86,6 +134,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod state;
+mod trust;
 
 pub use billkey::{BillkeyContext, BillkeyError, BillkeyKey, BillkeyRecord, SealedBillkey};
 pub use error::LedgerError;
@@ -96,6 +145,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
 pub use state::{Applied, Event, EventKey, PaymentState, Rejection};
+pub use trust::{AttemptClaim, BillingAttempt, ResultPath, Unconfirmed, nonce_digest};
 
 use crate::time::Timestamp;
 use crate::types::{Amount, Mid, OrderId, Tid};
@@ -119,17 +169,27 @@ pub struct NewPayment {
     pub amount: Amount,
     /// When the checkout page was served.
     pub at: Timestamp,
+    /// How the result is expected to arrive (one- or two-transaction).
+    pub result_path: ResultPath,
 }
 
 impl NewPayment {
-    /// A new payment.
+    /// A new two-transaction payment (see [`NewPayment::result_path`]).
     pub fn new(order_id: OrderId, mid: Mid, amount: Amount, at: Timestamp) -> NewPayment {
         NewPayment {
             order_id,
             mid,
             amount,
             at,
+            result_path: ResultPath::TwoTransaction,
         }
+    }
+
+    /// Sets how the result is expected to arrive.
+    #[must_use]
+    pub fn result_path(mut self, path: ResultPath) -> NewPayment {
+        self.result_path = path;
+        self
     }
 }
 
@@ -169,6 +229,10 @@ pub struct Payment {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// How the result is expected to arrive: [`ResultPath::OneTransaction`]
+    /// once any checkout of the order used a one-transaction method (only
+    /// then is a `P_STATUS=00` payment notification accepted).
+    pub result_path: ResultPath,
 }
 
 /// An event for an order: what a journal message means, as decided by the
@@ -210,6 +274,9 @@ pub struct Reconciliation {
     /// Journal messages carrying an event that was never applied (a crash
     /// between append and apply); [`Ledger::recover`] applies them.
     pub pending_messages: Vec<MessageId>,
+    /// Notifications that would move money and still wait for the
+    /// gateway's confirmation ([`Ledger::unconfirmed`]).
+    pub unconfirmed: Vec<Unconfirmed>,
 }
 
 /// The payment ledger. See the [module docs](self) for the model and an
@@ -217,7 +284,9 @@ pub struct Reconciliation {
 pub trait Ledger: Send + Sync {
     /// Records a payment at checkout with the amount every later message is
     /// checked against. Idempotent for the same order, MID and amount;
-    /// [`LedgerError::OrderConflict`] otherwise.
+    /// [`LedgerError::OrderConflict`] otherwise. A checkout with
+    /// [`ResultPath::OneTransaction`] of an existing payment still in
+    /// `created` records that path (it is never reset to two-transaction).
     fn create_payment(&self, payment: NewPayment) -> LedgerFuture<'_, Created>;
 
     /// Appends a message to the journal (committed on return), optionally
@@ -262,6 +331,35 @@ pub trait Ledger: Send + Sync {
     /// The sealed billing key of an order.
     fn sealed_billkey<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Option<BillkeyRecord>>;
 
+    /// Marks the billing key of `order` confirmed by the gateway (its first
+    /// successful charge; PROTOCOL.md 3.4 gives the result no signature).
+    /// Returns whether a key exists; the first confirmation time stays.
+    fn confirm_billkey<'a>(&'a self, order: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool>;
+
+    /// Records a billing-key attempt started by the app. Its
+    /// [`BillingAttempt::nonce_digest`] is unique.
+    fn create_billing_attempt(&self, attempt: BillingAttempt) -> LedgerFuture<'_, ()>;
+
+    /// Uses the pending attempt of `order` whose nonce digest is `digest`:
+    /// atomically, at most once, however many callers race.
+    fn claim_billing_attempt<'a>(
+        &'a self,
+        order: &'a OrderId,
+        digest: &'a str,
+        at: Timestamp,
+    ) -> LedgerFuture<'a, AttemptClaim>;
+
+    /// Parks a journaled notification that waits for the gateway's
+    /// confirmation (idempotent per message).
+    fn park_unconfirmed(&self, item: Unconfirmed) -> LedgerFuture<'_, ()>;
+
+    /// Parked notifications not yet resolved, oldest first, at most `limit`.
+    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<Unconfirmed>>;
+
+    /// Marks a parked notification resolved (confirmed and applied, or
+    /// refuted by the gateway). Returns whether it was parked and unresolved.
+    fn resolve_unconfirmed(&self, message: MessageId, at: Timestamp) -> LedgerFuture<'_, bool>;
+
     /// Applies every pending message (see [`Ledger::pending`]) once, in
     /// journal order; run it at start-up.
     fn recover(&self) -> LedgerFuture<'_, Vec<(MessageId, Applied)>> {
@@ -291,6 +389,7 @@ pub trait Ledger: Send + Sync {
                 tid,
                 sealed,
                 at,
+                confirmed_at: None,
             })
             .await
         })
@@ -311,11 +410,13 @@ pub trait Ledger: Send + Sync {
     }
 }
 
-/// A message prepared for storage: body without billing keys, derived
+/// A message prepared for storage: body with billing keys removed and
+/// personal data masked, the SHA-256 of the body as received, derived
 /// columns, intent as JSON (read by the SQL stores).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Prepared {
     pub body: Vec<u8>,
+    pub body_sha256: [u8; 32],
     pub masked: Option<String>,
     pub result_code: Option<String>,
     pub intent: Option<String>,
@@ -323,13 +424,24 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     pub(crate) fn new(message: &Message, intent: Option<&Intent>) -> Prepared {
+        use sha2::{Digest, Sha256};
         Prepared {
-            body: mask::strip_billkeys(&message.body),
+            body: mask::redact_raw(&message.body, message.charset),
+            body_sha256: Sha256::digest(&message.body).into(),
             masked: mask::masked_text(&message.body, message.charset),
             result_code: message.result_code(),
             intent: intent.map(codec::intent_to_json),
         }
     }
+}
+
+/// The instant before which stored bodies are purged under a retention of
+/// `days` days (`None`: no retention, nothing is purged).
+pub(crate) fn retention_cutoff(days: Option<u32>, now: Timestamp) -> Option<Timestamp> {
+    const DAY_MS: u64 = 86_400_000;
+    days.map(|d| {
+        Timestamp::from_unix_millis(now.unix_millis().saturating_sub(u64::from(d) * DAY_MS))
+    })
 }
 
 /// How a store reports the result of [`state::decide`] on a snapshot:

@@ -47,6 +47,13 @@ fn migrator() -> Migrator {
             include_str!("migrations/postgres/0003_inline_outcome.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "trust and privacy".into(),
+            MigrationType::Simple,
+            include_str!("migrations/postgres/0004_trust_and_privacy.sql").into_sql_str(),
+            false,
+        ),
     ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m
@@ -66,6 +73,12 @@ pub struct PostgresOptions {
     /// atomicity and isolation but may lose the last commits on a server
     /// crash; for tests only.
     pub synchronous_commit: bool,
+    /// How long stored message bodies are kept, in days (`None`, the
+    /// default: forever). Past it, [`PostgresStore::purge_raw_bodies`] empties a
+    /// message's body and keeps its masked copy and SHA-256 digest; nothing
+    /// else in the journal can be changed or deleted. See the
+    /// [ledger docs](super#personal-data-at-rest).
+    pub raw_body_retention_days: Option<u32>,
 }
 
 impl PostgresOptions {
@@ -76,6 +89,7 @@ impl PostgresOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
             synchronous_commit: true,
+            raw_body_retention_days: None,
         }
     }
 }
@@ -121,7 +135,9 @@ impl PostgresStore {
             .acquire_timeout(options.acquire_timeout)
             .connect_with(connect)
             .await?;
-        PostgresStore::from_pool(pool).await
+        let mut store = PostgresStore::from_pool(pool).await?;
+        store.core.retention_days = options.raw_body_retention_days;
+        Ok(store)
     }
 
     /// Uses an existing pool (the app's own) and applies the migrations.
@@ -136,6 +152,7 @@ impl PostgresStore {
             core: common::Core {
                 writer: pool.clone(),
                 reader: pool,
+                retention_days: None,
             },
         })
     }
@@ -143,6 +160,21 @@ impl PostgresStore {
     /// The pool.
     pub fn pool(&self) -> &Pool<Db> {
         &self.core.writer
+    }
+
+    /// Sets the retention of stored bodies (see
+    /// [`PostgresOptions::raw_body_retention_days`]).
+    #[must_use]
+    pub fn with_raw_body_retention_days(mut self, days: u32) -> PostgresStore {
+        self.core.retention_days = Some(days);
+        self
+    }
+
+    /// Purges the stored body of every message journaled more than the
+    /// retention period before `now` (see [`PostgresOptions::raw_body_retention_days`]);
+    /// returns how many were purged. Run it periodically (daily, say).
+    pub async fn purge_raw_bodies(&self, now: crate::time::Timestamp) -> Result<u64, LedgerError> {
+        self.core.purge_raw_bodies(now).await
     }
 
     /// Closes the pool.

@@ -39,12 +39,13 @@
 //! message id) go step by step.
 
 use super::{COMBINED_STATEMENTS, Db, ROW_LOCKS, begin_write};
-use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json};
+use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json, intent_to_json};
 use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
 use crate::ledger::state::{Applied, Decision, Event, EventKey, Rejection, Snapshot, decide};
 use crate::ledger::{
-    BillkeyContext, BillkeyRecord, Created, Intent, LedgerError, NewPayment, Payment, PaymentState,
-    Prepared, Reconciliation, Recorded, SealedBillkey, charset_name, charset_parse, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyContext, BillkeyRecord, Created, Intent, LedgerError,
+    NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded, ResultPath,
+    SealedBillkey, Unconfirmed, charset_name, charset_parse, outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{Amount, Mid, OrderId, Tid};
@@ -53,29 +54,49 @@ use sqlx::{Pool, Row};
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
 
-const SELECT_PAYMENT: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, refunded, \
-    net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE order_id = $1";
-const SELECT_PAYMENT_FOR_UPDATE: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
-    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE order_id = $1 FOR UPDATE";
-const SELECT_PAYMENT_BY_TID: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
-    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE tid = $1 OR auth_tid = $1 ORDER BY CASE WHEN tid = $1 THEN 0 ELSE 1 END LIMIT 1";
-const SELECT_IN_STATE: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, refunded, \
-    net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE state = $1 ORDER BY created_at, order_id LIMIT $2";
-const SELECT_UNACKNOWLEDGED: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
-    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE state IN ('approved', 'vbank_deposited', 'partially_refunded') \
-    AND acknowledged_at IS NULL AND updated_at < $1 ORDER BY created_at, order_id";
-const SELECT_FAILED_NET_CANCELS: &str = "SELECT order_id, mid, amount, state, tid, auth_tid, \
-    refunded, net_cancel_failures, acknowledged_at, created_at, updated_at, version \
-    FROM ledger_payments WHERE net_cancel_failures > 0 AND state <> 'net_cancelled' \
-    ORDER BY created_at, order_id";
+/// The payment columns [`payment_from_row`] reads.
+macro_rules! payment_columns {
+    () => {
+        "order_id, mid, amount, state, tid, auth_tid, refunded, net_cancel_failures, \
+         acknowledged_at, created_at, updated_at, version, result_path"
+    };
+}
+const SELECT_PAYMENT: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE order_id = $1"
+);
+const SELECT_PAYMENT_FOR_UPDATE: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE order_id = $1 FOR UPDATE"
+);
+const SELECT_PAYMENT_BY_TID: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE tid = $1 OR auth_tid = $1 \
+    ORDER BY CASE WHEN tid = $1 THEN 0 ELSE 1 END LIMIT 1"
+);
+const SELECT_IN_STATE: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE state = $1 ORDER BY created_at, order_id LIMIT $2"
+);
+const SELECT_UNACKNOWLEDGED: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE state IN ('approved', 'vbank_deposited', 'partially_refunded') \
+    AND acknowledged_at IS NULL AND updated_at < $1 ORDER BY created_at, order_id"
+);
+const SELECT_FAILED_NET_CANCELS: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE net_cancel_failures > 0 AND state <> 'net_cancelled' \
+    ORDER BY created_at, order_id"
+);
 const INSERT_MESSAGE: &str = "INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, body_sha256, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
 /// PostgreSQL only: the payment update and the message outcome in one
 /// round trip (the outcome is written only if the update matched).
 const UPDATE_PAYMENT_AND_OUTCOME: &str = "WITH u AS (UPDATE ledger_payments SET state = $3, \
@@ -84,16 +105,8 @@ const UPDATE_PAYMENT_AND_OUTCOME: &str = "WITH u AS (UPDATE ledger_payments SET 
     o AS (INSERT INTO ledger_applied (message_id, outcome, at) SELECT $9, $10, $8 FROM u \
     ON CONFLICT (message_id) DO NOTHING RETURNING 1) \
     SELECT (SELECT COUNT(*) FROM u) AS updated, (SELECT COUNT(*) FROM o) AS stored";
-/// The payment columns [`payment_from_row`] reads, for the combined
-/// statements below (`p.` qualified where a join needs it).
-macro_rules! payment_columns {
-    () => {
-        "order_id, mid, amount, state, tid, auth_tid, refunded, net_cancel_failures, \
-         acknowledged_at, created_at, updated_at, version"
-    };
-}
 /// PostgreSQL: the head of [`Core::record`] in one round trip: message,
-/// event key (`$12`), then the payment row locked `FOR UPDATE`. The lock
+/// event key (`$13`), then the payment row locked `FOR UPDATE`. The lock
 /// waits on the key insert through the `n` dependency (an init plan of the
 /// `WHERE` clause), so locks are still taken key first, row second, as in
 /// the step-by-step path; a row updated by a concurrent transaction is
@@ -101,14 +114,14 @@ macro_rules! payment_columns {
 /// Payment columns are NULL when the order is unknown.
 const RECORD_HEAD_PG: &str = concat!(
     "WITH m AS (INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id), \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, body_sha256, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14) RETURNING id), \
     k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    SELECT $12, $11, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
+    SELECT $13, $12, m.id, $1 FROM m ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
     n AS (SELECT COUNT(*) AS inserted FROM k), \
     p AS (SELECT ",
     payment_columns!(),
-    " FROM ledger_payments WHERE order_id = $11 AND (SELECT inserted FROM n) >= 0 FOR UPDATE) \
+    " FROM ledger_payments WHERE order_id = $12 AND (SELECT inserted FROM n) >= 0 FOR UPDATE) \
     SELECT m.id AS id, n.inserted AS inserted, p.* FROM m CROSS JOIN n LEFT JOIN p ON true"
 );
 /// SQLite: `BEGIN IMMEDIATE` and the head of [`Core::record`] as one
@@ -118,14 +131,14 @@ const RECORD_HEAD_PG: &str = concat!(
 /// the key is new), the payment (row with `order_id`, absent if unknown).
 const BEGIN_AND_RECORD_HEAD_SQLITE: &str = concat!(
     "BEGIN IMMEDIATE; INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, intent_order) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13) RETURNING id; \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, body_sha256, intent_order) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14) RETURNING id; \
     INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    VALUES ($12, $11, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
+    VALUES ($13, $12, last_insert_rowid(), $1) ON CONFLICT (event_key) DO NOTHING \
     RETURNING 1 AS inserted; \
     SELECT ",
     payment_columns!(),
-    " FROM ledger_payments WHERE order_id = $11"
+    " FROM ledger_payments WHERE order_id = $12"
 );
 /// SQLite: the payment update and the outcome in one multi-statement query
 /// (rows `updated` and `stored`). An update that matched no row leaves the
@@ -179,9 +192,9 @@ const FAST_SNAPSHOT_PG: &str = concat!(
 );
 /// PostgreSQL fast path, write of a transition decided on the snapshot, as
 /// one statement (atomic without `BEGIN`/`COMMIT`): the event key under the
-/// message's id (drawn first), the payment update if its version (`$14`) is
+/// message's id (drawn first), the payment update if its version (`$15`) is
 /// still the one decided on and the key was new, and the message with its
-/// outcome (`$20`) in its own row (migration 3). Key first, payment row
+/// outcome (`$21`) in its own row (migration 3). Key first, payment row
 /// second, as in the step-by-step path. Anything short of all three (the
 /// key was claimed or the payment changed by a concurrent writer since the
 /// read) aborts the whole statement with `IL001` (migration 2); a TID taken
@@ -192,28 +205,28 @@ const FAST_SNAPSHOT_PG: &str = concat!(
 const FAST_TRANSITION_PG: &str = "WITH i AS (SELECT \
     nextval(pg_get_serial_sequence('ledger_messages', 'id')) AS id), \
     k AS (INSERT INTO ledger_transitions (event_key, order_id, message_id, at) \
-    SELECT $12, $11, i.id, $1 FROM i ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
-    u AS (UPDATE ledger_payments SET state = $15, tid = $16, auth_tid = $17, refunded = $18, \
-    net_cancel_failures = $19, updated_at = $1, version = version + 1 \
-    WHERE order_id = $11 AND version = $14 AND EXISTS (SELECT 1 FROM k) RETURNING 1), \
+    SELECT $13, $12, i.id, $1 FROM i ON CONFLICT (event_key) DO NOTHING RETURNING 1), \
+    u AS (UPDATE ledger_payments SET state = $16, tid = $17, auth_tid = $18, refunded = $19, \
+    net_cancel_failures = $20, updated_at = $1, version = version + 1 \
+    WHERE order_id = $12 AND version = $15 AND EXISTS (SELECT 1 FROM k) RETURNING 1), \
     m AS (INSERT INTO ledger_messages (id, at, direction, kind, order_id, tid, charset, body, \
-    masked, result_code, intent, intent_order, outcome) OVERRIDING SYSTEM VALUE \
-    SELECT i.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $20 FROM i RETURNING id) \
+    masked, result_code, intent, body_sha256, intent_order, outcome) OVERRIDING SYSTEM VALUE \
+    SELECT i.id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $21 FROM i RETURNING id) \
     SELECT m.id AS id, CASE WHEN NOT EXISTS (SELECT 1 FROM u) \
     THEN ledger_fast_path_conflict() END AS conflict FROM m";
-/// PostgreSQL fast path, write of an outcome without a transition (`$14`)
-/// as one statement: the message with the outcome in its own row, if `$15`
+/// PostgreSQL fast path, write of an outcome without a transition (`$15`)
+/// as one statement: the message with the outcome in its own row, if `$16`
 /// (a duplicate: a committed key never goes away) or if the payment's
-/// version is still `$16` and the key still unapplied (a rejection decided
+/// version is still `$17` and the key still unapplied (a rejection decided
 /// on the snapshot); otherwise the statement aborts with `IL001`, writing
 /// nothing.
 const FAST_OUTCOME_PG: &str = "WITH m AS (INSERT INTO ledger_messages \
-    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, \
+    (at, direction, kind, order_id, tid, charset, body, masked, result_code, intent, body_sha256, \
     intent_order, outcome) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13, $14) RETURNING id) \
-    SELECT m.id AS id, CASE WHEN NOT ($15 OR EXISTS (SELECT 1 FROM ledger_payments \
-    WHERE order_id = $11 AND version = $16 \
-    AND NOT EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $12))) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, $15) RETURNING id) \
+    SELECT m.id AS id, CASE WHEN NOT ($16 OR EXISTS (SELECT 1 FROM ledger_payments \
+    WHERE order_id = $12 AND version = $17 \
+    AND NOT EXISTS (SELECT 1 FROM ledger_transitions WHERE event_key = $13))) \
     THEN ledger_fast_path_conflict() END AS conflict FROM m";
 /// SQLSTATEs after which the fast path's statement left nothing behind and
 /// the step-by-step path records the message instead: `ledger_fast_path_conflict()`
@@ -242,8 +255,14 @@ const DELETE_KEY: &str = "DELETE FROM ledger_transitions WHERE event_key = $1";
 const TID_TAKEN: &str =
     "SELECT order_id FROM ledger_payments WHERE tid = $1 AND order_id <> $2 LIMIT 1";
 const INSERT_PAYMENT: &str = "INSERT INTO ledger_payments \
-    (order_id, mid, amount, state, refunded, net_cancel_failures, created_at, updated_at, version) \
-    VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0) ON CONFLICT (order_id) DO NOTHING";
+    (order_id, mid, amount, state, refunded, net_cancel_failures, created_at, updated_at, version, \
+    result_path) VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0, $5) \
+    ON CONFLICT (order_id) DO NOTHING";
+/// A one-transaction checkout of an existing payment still in `created`
+/// records its path (never reset to two-transaction). The version moves, so
+/// a writer that decided on the old row re-checks.
+const SET_ONE_TRANSACTION: &str = "UPDATE ledger_payments SET result_path = '1trs', \
+    version = version + 1 WHERE order_id = $1 AND state = 'created' AND result_path <> '1trs'";
 const PENDING: &str = "SELECT m.id FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
     WHERE m.intent IS NOT NULL AND m.outcome IS NULL AND a.message_id IS NULL ORDER BY m.id";
@@ -251,7 +270,8 @@ const ACKNOWLEDGE: &str = "UPDATE ledger_payments SET acknowledged_at = $2 \
     WHERE order_id = $1 AND acknowledged_at IS NULL";
 const EXISTS: &str = "SELECT 1 AS one FROM ledger_payments WHERE order_id = $1";
 const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m.tid, \
-    m.charset, m.body, m.masked, m.result_code, COALESCE(m.outcome, a.outcome) AS outcome \
+    m.charset, m.body, m.masked, m.result_code, COALESCE(m.outcome, a.outcome) AS outcome, \
+    m.body_sha256, m.body_purged_at \
     FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
     WHERE m.id IN (SELECT id FROM ledger_messages WHERE order_id = $1 \
@@ -259,8 +279,35 @@ const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m
 const INSERT_BILLKEY: &str = "INSERT INTO ledger_billkeys \
     (order_id, mid, tid, key_id, nonce, ciphertext, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
     ON CONFLICT (order_id) DO NOTHING";
-const SELECT_BILLKEY: &str = "SELECT order_id, mid, tid, key_id, nonce, ciphertext, at \
-    FROM ledger_billkeys WHERE order_id = $1";
+const SELECT_BILLKEY: &str = "SELECT order_id, mid, tid, key_id, nonce, ciphertext, at, \
+    confirmed_at FROM ledger_billkeys WHERE order_id = $1";
+/// Matches the key's row whether or not it was confirmed before (so the row
+/// count says whether it exists); the first time stays.
+const CONFIRM_BILLKEY: &str = "UPDATE ledger_billkeys \
+    SET confirmed_at = COALESCE(confirmed_at, $2) WHERE order_id = $1";
+const INSERT_ATTEMPT: &str = "INSERT INTO ledger_billing_attempts \
+    (nonce_digest, order_id, mid, encrypted, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    ON CONFLICT (nonce_digest) DO NOTHING";
+/// The claim itself: one statement, so at most one caller ever sees the row
+/// (PostgreSQL: a racing update waits for the first to commit, then finds
+/// `used_at` set and matches nothing; SQLite: writes are serialized).
+const CLAIM_ATTEMPT: &str = "UPDATE ledger_billing_attempts SET used_at = $3 \
+    WHERE nonce_digest = $1 AND order_id = $2 AND used_at IS NULL \
+    RETURNING nonce_digest, order_id, mid, encrypted, amount, created_at";
+const ATTEMPT_USED_AT: &str = "SELECT used_at FROM ledger_billing_attempts \
+    WHERE nonce_digest = $1 AND order_id = $2";
+const PARK: &str = "INSERT INTO ledger_unconfirmed (message_id, order_id, intent, parked_at) \
+    VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING";
+const UNCONFIRMED: &str = "SELECT message_id, intent, parked_at FROM ledger_unconfirmed \
+    WHERE resolved_at IS NULL ORDER BY message_id LIMIT $1";
+const RESOLVE: &str = "UPDATE ledger_unconfirmed SET resolved_at = $2 \
+    WHERE message_id = $1 AND resolved_at IS NULL";
+/// The retention purge, in batches (SQLite holds its write lock for one
+/// batch only): the only update the journal's trigger lets through.
+const PURGE_BODIES: &str = "UPDATE ledger_messages SET body = $2, body_purged_at = $3 \
+    WHERE id IN (SELECT id FROM ledger_messages \
+    WHERE at < $1 AND body_purged_at IS NULL ORDER BY id LIMIT $4)";
+const PURGE_BATCH: i64 = 500;
 
 fn corrupt(column: &'static str) -> LedgerError {
     LedgerError::Corrupt { column }
@@ -310,6 +357,8 @@ fn payment_from_row(row: &DbRow) -> Result<(Payment, i64), LedgerError> {
             acknowledged_at: ack.map(|a| ts(a, "acknowledged_at")).transpose()?,
             created_at: ts(row.try_get("created_at")?, "created_at")?,
             updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
+            result_path: ResultPath::parse(&row.try_get::<String, _>("result_path")?)
+                .ok_or(corrupt("result_path"))?,
         },
         row.try_get("version")?,
     ))
@@ -346,8 +395,8 @@ fn stored_intent_order(message: &Message, intent: Option<&Intent>) -> Option<Str
 type Query<'a> = sqlx::query::Query<'a, Db, <Db as sqlx::Database>::Arguments>;
 
 /// Binds the parameters shared by the statements that journal a message
-/// together with its event: `$1`-`$10` the message's columns, `$11` the
-/// intent's order, `$12` the event key, `$13` the stored `intent_order`.
+/// together with its event: `$1`-`$11` the message's columns, `$12` the
+/// intent's order, `$13` the event key, `$14` the stored `intent_order`.
 fn bind_journal<'a>(
     query: Query<'a>,
     message: &Message,
@@ -360,8 +409,8 @@ fn bind_journal<'a>(
         .bind(stored_intent_order(message, Some(intent))))
 }
 
-/// Binds `$1`-`$10`: the journal columns of `message` (with `intent` as
-/// JSON, if any).
+/// Binds `$1`-`$11`: the journal columns of `message` (with `intent` as
+/// JSON, if any; `$11` the SHA-256 of the body as received).
 fn bind_message<'a>(
     query: Query<'a>,
     message: &Message,
@@ -378,7 +427,8 @@ fn bind_message<'a>(
         .bind(prepared.body)
         .bind(prepared.masked)
         .bind(prepared.result_code)
-        .bind(prepared.intent))
+        .bind(prepared.intent)
+        .bind(prepared.body_sha256.to_vec()))
 }
 
 async fn insert_message(
@@ -682,6 +732,8 @@ pub(super) struct Core {
     pub writer: Pool<Db>,
     /// Connections that only read.
     pub reader: Pool<Db>,
+    /// Days stored bodies are kept (`None`: forever).
+    pub retention_days: Option<u32>,
 }
 
 impl Core {
@@ -692,14 +744,23 @@ impl Core {
             .bind(p.mid.as_str())
             .bind(to_i64(p.amount.get(), "amount")?)
             .bind(millis(p.at)?)
+            .bind(p.result_path.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
         let created = if inserted == 1 {
             Created::New
         } else {
-            match load_payment(&mut tx, &p.order_id, false).await? {
-                Some((e, _)) if e.amount == p.amount && e.mid == p.mid => Created::Existing,
+            match load_payment(&mut tx, &p.order_id, true).await? {
+                Some((e, _)) if e.amount == p.amount && e.mid == p.mid => {
+                    if p.result_path == ResultPath::OneTransaction {
+                        sqlx::query(SET_ONE_TRANSACTION)
+                            .bind(p.order_id.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Created::Existing
+                }
                 _ => {
                     return Err(LedgerError::OrderConflict {
                         order: p.order_id.to_string(),
@@ -923,6 +984,14 @@ impl Core {
                         body: r.try_get("body")?,
                         at: ts(r.try_get("at")?, "at")?,
                     },
+                    body_sha256: r
+                        .try_get::<Option<Vec<u8>>, _>("body_sha256")?
+                        .map(|d| <[u8; 32]>::try_from(d).map_err(|_| corrupt("body_sha256")))
+                        .transpose()?,
+                    body_purged_at: r
+                        .try_get::<Option<i64>, _>("body_purged_at")?
+                        .map(|t| ts(t, "body_purged_at"))
+                        .transpose()?,
                     masked: r.try_get("masked")?,
                     result_code: r.try_get("result_code")?,
                     outcome: r.try_get("outcome")?,
@@ -945,6 +1014,7 @@ impl Core {
                     .await?,
             )?,
             pending_messages: self.pending().await?,
+            unconfirmed: self.unconfirmed(u32::MAX).await?,
         })
     }
 
@@ -988,7 +1058,158 @@ impl Core {
                 ciphertext: r.try_get("ciphertext")?,
             },
             at: ts(r.try_get("at")?, "at")?,
+            confirmed_at: r
+                .try_get::<Option<i64>, _>("confirmed_at")?
+                .map(|t| ts(t, "confirmed_at"))
+                .transpose()?,
         }))
+    }
+
+    pub async fn confirm_billkey(
+        &self,
+        order: &OrderId,
+        at: Timestamp,
+    ) -> Result<bool, LedgerError> {
+        let n = sqlx::query(CONFIRM_BILLKEY)
+            .bind(order.as_str())
+            .bind(millis(at)?)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn create_billing_attempt(&self, a: BillingAttempt) -> Result<(), LedgerError> {
+        let n = sqlx::query(INSERT_ATTEMPT)
+            .bind(a.nonce_digest.as_str())
+            .bind(a.order_id.as_str())
+            .bind(a.mid.as_str())
+            .bind(a.encrypted)
+            .bind(a.amount.map(|v| to_i64(v.get(), "amount")).transpose()?)
+            .bind(millis(a.created_at)?)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::OrderConflict {
+                order: a.order_id.to_string(),
+            })
+        }
+    }
+
+    pub async fn claim_billing_attempt(
+        &self,
+        order: &OrderId,
+        digest: &str,
+        at: Timestamp,
+    ) -> Result<AttemptClaim, LedgerError> {
+        let mut conn = self.writer.acquire().await?;
+        if let Some(r) = sqlx::query(CLAIM_ATTEMPT)
+            .bind(digest)
+            .bind(order.as_str())
+            .bind(millis(at)?)
+            .fetch_optional(&mut *conn)
+            .await?
+        {
+            return Ok(AttemptClaim::Claimed(BillingAttempt {
+                order_id: OrderId::new(r.try_get::<String, _>("order_id")?)
+                    .map_err(|_| corrupt("order_id"))?,
+                mid: Mid::new(r.try_get::<String, _>("mid")?).map_err(|_| corrupt("mid"))?,
+                nonce_digest: r.try_get("nonce_digest")?,
+                encrypted: r.try_get("encrypted")?,
+                amount: r
+                    .try_get::<Option<i64>, _>("amount")?
+                    .map(|v| won(v, "amount"))
+                    .transpose()?,
+                created_at: ts(r.try_get("created_at")?, "created_at")?,
+            }));
+        }
+        // Not claimable: used before (a committed `used_at` never goes
+        // away), or no attempt of this order has this digest.
+        let used = sqlx::query(ATTEMPT_USED_AT)
+            .bind(digest)
+            .bind(order.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        match used {
+            Some(r) => {
+                let used_at: Option<i64> = r.try_get("used_at")?;
+                Ok(AttemptClaim::AlreadyUsed {
+                    used_at: ts(used_at.ok_or(corrupt("used_at"))?, "used_at")?,
+                })
+            }
+            None => Ok(AttemptClaim::Unknown),
+        }
+    }
+
+    pub async fn park_unconfirmed(&self, u: Unconfirmed) -> Result<(), LedgerError> {
+        let intent = Intent::new(u.order_id.clone(), u.event);
+        sqlx::query(PARK)
+            .bind(u.message.0)
+            .bind(u.order_id.as_str())
+            .bind(intent_to_json(&intent))
+            .bind(millis(u.parked_at)?)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn unconfirmed(&self, limit: u32) -> Result<Vec<Unconfirmed>, LedgerError> {
+        let rows = sqlx::query(UNCONFIRMED)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let intent = intent_from_json(&r.try_get::<String, _>("intent")?)?;
+                Ok(Unconfirmed {
+                    message: MessageId(r.try_get("message_id")?),
+                    order_id: intent.order_id,
+                    event: intent.event,
+                    parked_at: ts(r.try_get("parked_at")?, "parked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn resolve_unconfirmed(
+        &self,
+        message: MessageId,
+        at: Timestamp,
+    ) -> Result<bool, LedgerError> {
+        let n = sqlx::query(RESOLVE)
+            .bind(message.0)
+            .bind(millis(at)?)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Empties the stored body of every message journaled more than the
+    /// retention period before `now` (once each; the journal's trigger
+    /// allows this update and no other), stamping `now`; returns how many.
+    pub async fn purge_raw_bodies(&self, now: Timestamp) -> Result<u64, LedgerError> {
+        let Some(cutoff) = crate::ledger::retention_cutoff(self.retention_days, now) else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        loop {
+            let n = sqlx::query(PURGE_BODIES)
+                .bind(millis(cutoff)?)
+                .bind(Vec::<u8>::new())
+                .bind(millis(now)?)
+                .bind(PURGE_BATCH)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+            purged += n;
+            if n < u64::try_from(PURGE_BATCH).unwrap_or(u64::MAX) {
+                return Ok(purged);
+            }
+        }
     }
 }
 
@@ -1075,6 +1296,46 @@ macro_rules! delegate_ledger {
                 o: &'a $crate::types::OrderId,
             ) -> $crate::ledger::LedgerFuture<'a, Option<$crate::ledger::BillkeyRecord>> {
                 Box::pin(self.core.sealed_billkey(o))
+            }
+            fn confirm_billkey<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+                at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'a, bool> {
+                Box::pin(self.core.confirm_billkey(o, at))
+            }
+            fn create_billing_attempt(
+                &self,
+                a: $crate::ledger::BillingAttempt,
+            ) -> $crate::ledger::LedgerFuture<'_, ()> {
+                Box::pin(self.core.create_billing_attempt(a))
+            }
+            fn claim_billing_attempt<'a>(
+                &'a self,
+                o: &'a $crate::types::OrderId,
+                d: &'a str,
+                at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'a, $crate::ledger::AttemptClaim> {
+                Box::pin(self.core.claim_billing_attempt(o, d, at))
+            }
+            fn park_unconfirmed(
+                &self,
+                u: $crate::ledger::Unconfirmed,
+            ) -> $crate::ledger::LedgerFuture<'_, ()> {
+                Box::pin(self.core.park_unconfirmed(u))
+            }
+            fn unconfirmed(
+                &self,
+                limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::Unconfirmed>> {
+                Box::pin(self.core.unconfirmed(limit))
+            }
+            fn resolve_unconfirmed(
+                &self,
+                m: $crate::ledger::MessageId,
+                at: $crate::time::Timestamp,
+            ) -> $crate::ledger::LedgerFuture<'_, bool> {
+                Box::pin(self.core.resolve_unconfirmed(m, at))
             }
         }
     };

@@ -49,6 +49,13 @@ fn migrator() -> Migrator {
             include_str!("migrations/sqlite/0003_inline_outcome.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            "trust and privacy".into(),
+            MigrationType::Simple,
+            include_str!("migrations/sqlite/0004_trust_and_privacy.sql").into_sql_str(),
+            false,
+        ),
     ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m
@@ -78,6 +85,12 @@ pub struct SqliteOptions {
     pub readers: u32,
     /// How long a writer waits for another process's write lock.
     pub busy_timeout: Duration,
+    /// How long stored message bodies are kept, in days (`None`, the
+    /// default: forever). Past it, [`SqliteStore::purge_raw_bodies`] empties a
+    /// message's body and keeps its masked copy and SHA-256 digest; nothing
+    /// else in the journal can be changed or deleted. See the
+    /// [ledger docs](super#personal-data-at-rest).
+    pub raw_body_retention_days: Option<u32>,
 }
 
 impl SqliteOptions {
@@ -88,6 +101,7 @@ impl SqliteOptions {
             synchronous: Synchronous::Full,
             readers: 4,
             busy_timeout: Duration::from_secs(30),
+            raw_body_retention_days: None,
         }
     }
 }
@@ -147,7 +161,11 @@ impl SqliteStore {
             .connect_with(connect.read_only(true))
             .await?;
         Ok(SqliteStore {
-            core: common::Core { writer, reader },
+            core: common::Core {
+                writer,
+                reader,
+                retention_days: options.raw_body_retention_days,
+            },
         })
     }
 
@@ -155,6 +173,21 @@ impl SqliteStore {
     /// in the same file.
     pub fn pool(&self) -> &Pool<Db> {
         &self.core.writer
+    }
+
+    /// Sets the retention of stored bodies (see
+    /// [`SqliteOptions::raw_body_retention_days`]).
+    #[must_use]
+    pub fn with_raw_body_retention_days(mut self, days: u32) -> SqliteStore {
+        self.core.retention_days = Some(days);
+        self
+    }
+
+    /// Purges the stored body of every message journaled more than the
+    /// retention period before `now` (see [`SqliteOptions::raw_body_retention_days`]);
+    /// returns how many were purged. Run it periodically (daily, say).
+    pub async fn purge_raw_bodies(&self, now: crate::time::Timestamp) -> Result<u64, LedgerError> {
+        self.core.purge_raw_bodies(now).await
     }
 
     /// Closes both pools, waiting for connections to finish.

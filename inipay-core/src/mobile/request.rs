@@ -559,6 +559,7 @@ impl PaymentRequest {
             order_id: self.order_id.clone(),
             amount: self.amount,
             result_charset: self.result_charset,
+            two_transaction: self.is_two_transaction(),
             fields,
         })
     }
@@ -928,6 +929,9 @@ pub struct PaymentForm {
     pub amount: Amount,
     /// The charset results will arrive in.
     pub result_charset: Charset,
+    /// Whether the result comes back on `P_NEXT_URL` for our own approval
+    /// (2trs), or only as a notification on `P_NOTI_URL` (1trs, PROTOCOL.md 2.1).
+    pub two_transaction: bool,
     fields: Vec<(&'static str, String)>,
 }
 

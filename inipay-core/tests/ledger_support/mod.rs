@@ -237,3 +237,20 @@ pub fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     }
     v
 }
+
+/// Runs each statement on the journal and checks that the append-only
+/// triggers refuse it.
+pub async fn assert_refused<DB: sqlx::Database>(pool: &sqlx::Pool<DB>, statements: &[String])
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    for sql in statements {
+        let Err(err) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(pool)
+            .await
+        else {
+            panic!("{sql} succeeded on the journal");
+        };
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}

@@ -3,10 +3,12 @@
 
 use super::*;
 use inipay_core::ledger::{
-    Applied, BillkeyContext, BillkeyError, BillkeyKey, Created, Ledger, LedgerError, MessageId,
-    NewPayment, PaymentState, Rejection,
+    Applied, AttemptClaim, BillingAttempt, BillkeyContext, BillkeyError, BillkeyKey, Created,
+    Ledger, LedgerError, MessageId, NewPayment, PaymentState, Rejection, ResultPath, Unconfirmed,
+    nonce_digest,
 };
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 pub async fn run(l: &dyn Ledger) {
     create_is_idempotent_and_fixes_the_amount(l).await;
@@ -24,6 +26,10 @@ pub async fn run(l: &dyn Ledger) {
     append_then_apply_and_recover_exactly_once(l).await;
     one_tid_cannot_approve_two_orders(l).await;
     billkeys_sealed_at_rest(l).await;
+    result_path_is_recorded_and_never_reset(l).await;
+    billing_attempt_is_claimed_once(l).await;
+    parked_notifications_are_listed_until_resolved(l).await;
+    billkey_confirmation_keeps_the_first_time(l).await;
 }
 
 async fn new_payment(l: &dyn Ledger, order: &OrderId, won: u64) {
@@ -150,7 +156,17 @@ async fn card_two_transaction_flow(l: &dyn Ledger) {
     assert_eq!(journal.len(), 3);
     assert!(journal.windows(2).all(|w| w[0].id < w[1].id));
     assert_eq!(journal[0].message.kind, MessageKind::AuthResult);
-    assert_eq!(journal[1].message.body, raw, "raw body kept byte for byte");
+    // Stored as received except the buyer's name (masked in place, the
+    // body still parses); the digest is of the bytes received.
+    let mut stored = b"P_STATUS=00&P_TID=".to_vec();
+    stored.extend_from_slice(card.as_str().as_bytes());
+    stored.extend_from_slice(b"&P_AMT=2000&P_UNAME=%C8%AB**&P_CARD_NUM=536510*********8");
+    assert_eq!(journal[1].message.body, stored);
+    assert_eq!(
+        journal[1].body_sha256,
+        Some(<[u8; 32]>::from(Sha256::digest(&raw)))
+    );
+    assert_eq!(journal[1].body_purged_at, None);
     assert_eq!(journal[1].message.charset, Charset::EucKr);
     assert_eq!(journal[1].message.tid.as_ref(), Some(&card));
     assert_eq!(journal[1].result_code.as_deref(), Some("00"));
@@ -334,7 +350,7 @@ async fn vbank_issue_then_deposit_exactly_once(l: &dyn Ledger) {
     let j = l.messages_of(&o).await.unwrap();
     assert_eq!(j.len(), 6, "every delivery is journaled");
     let masked = j[5].masked.as_deref().unwrap();
-    assert!(masked.contains("P_VACCT_NO=562***********"), "{masked}");
+    assert!(masked.contains("P_VACCT_NO=**********3948"), "{masked}");
     assert!(!masked.contains("56211101573948"));
     assert!(
         masked.contains("P_FN_NM=신한은행"),
@@ -807,5 +823,209 @@ async fn billkeys_sealed_at_rest(l: &dyn Ledger) {
     );
     let masked = j[0].masked.as_deref().unwrap();
     assert!(!masked.contains("734f88"));
-    assert!(masked.contains("buyertel=010********"), "{masked}");
+    assert!(masked.contains("buyertel=010****5678"), "{masked}");
+}
+
+async fn result_path_is_recorded_and_never_reset(l: &dyn Ledger) {
+    let path = |o: &OrderId| {
+        let o = o.clone();
+        async move { l.payment(&o).await.unwrap().unwrap().result_path }
+    };
+    let checkout = |o: &OrderId, p: ResultPath| {
+        NewPayment::new(o.clone(), mid(), Amount::won(1000), at(0)).result_path(p)
+    };
+    // Reloaded checkout pages: 2trs, then 1trs (ISP), then 2trs again.
+    let o = oid("PATH-1");
+    new_payment(l, &o, 1000).await;
+    assert_eq!(path(&o).await, ResultPath::TwoTransaction);
+    for (p, want) in [
+        (ResultPath::OneTransaction, ResultPath::OneTransaction),
+        (ResultPath::TwoTransaction, ResultPath::OneTransaction),
+        (ResultPath::OneTransaction, ResultPath::OneTransaction),
+    ] {
+        assert_eq!(
+            l.create_payment(checkout(&o, p)).await.unwrap(),
+            Created::Existing
+        );
+        assert_eq!(path(&o).await, want, "after a {p:?} checkout");
+    }
+    // Created as 1trs: stays.
+    let o2 = oid("PATH-2");
+    assert_eq!(
+        l.create_payment(checkout(&o2, ResultPath::OneTransaction))
+            .await
+            .unwrap(),
+        Created::New
+    );
+    l.create_payment(checkout(&o2, ResultPath::TwoTransaction))
+        .await
+        .unwrap();
+    assert_eq!(path(&o2).await, ResultPath::OneTransaction);
+    // Past `created`, a 1trs checkout changes nothing, and the payment
+    // still moves normally (the version the path update bumps is re-read).
+    let o3 = oid("PATH-3");
+    new_payment(l, &o3, 1000).await;
+    issue(l, &o3, &tid("INIMX_VBNK", 30), 1000).await;
+    l.create_payment(checkout(&o3, ResultPath::OneTransaction))
+        .await
+        .unwrap();
+    assert_eq!(path(&o3).await, ResultPath::TwoTransaction);
+    let o4 = oid("PATH-4");
+    new_payment(l, &o4, 1000).await;
+    l.create_payment(checkout(&o4, ResultPath::OneTransaction))
+        .await
+        .unwrap();
+    issue(l, &o4, &tid("INIMX_VBNK", 31), 1000).await;
+    let p = l.payment(&o4).await.unwrap().unwrap();
+    assert_eq!(
+        (p.state, p.result_path),
+        (PaymentState::VbankIssued, ResultPath::OneTransaction)
+    );
+}
+
+fn attempt(order: &str, nonce: &str, amount: Option<u64>) -> BillingAttempt {
+    BillingAttempt {
+        order_id: oid(order),
+        mid: Mid::new("INIBillTst").unwrap(),
+        nonce_digest: nonce_digest(nonce),
+        encrypted: amount.is_some(),
+        amount: amount.map(Amount::won),
+        created_at: at(10),
+    }
+}
+
+async fn billing_attempt_is_claimed_once(l: &dyn Ledger) {
+    let a = attempt("BATT-1", "nonce-1", Some(1000));
+    let d = a.nonce_digest.clone();
+    l.create_billing_attempt(a.clone()).await.unwrap();
+    // The same nonce twice is refused (digests are unique).
+    assert!(matches!(
+        l.create_billing_attempt(attempt("BATT-9", "nonce-1", None))
+            .await,
+        Err(LedgerError::OrderConflict { .. })
+    ));
+    // The right nonce on another order, or an unknown nonce: Unknown, and
+    // the attempt stays claimable.
+    assert_eq!(
+        l.claim_billing_attempt(&oid("BATT-2"), &d, at(11))
+            .await
+            .unwrap(),
+        AttemptClaim::Unknown
+    );
+    assert_eq!(
+        l.claim_billing_attempt(&oid("BATT-1"), &nonce_digest("forged"), at(11))
+            .await
+            .unwrap(),
+        AttemptClaim::Unknown
+    );
+    assert_eq!(
+        l.claim_billing_attempt(&oid("BATT-1"), &d, at(12))
+            .await
+            .unwrap(),
+        AttemptClaim::Claimed(a)
+    );
+    for t in [13, 14] {
+        assert_eq!(
+            l.claim_billing_attempt(&oid("BATT-1"), &d, at(t))
+                .await
+                .unwrap(),
+            AttemptClaim::AlreadyUsed { used_at: at(12) },
+            "a replayed result"
+        );
+    }
+    assert_eq!(
+        l.claim_billing_attempt(&oid("BATT-2"), &d, at(15))
+            .await
+            .unwrap(),
+        AttemptClaim::Unknown
+    );
+    // No amount, not encrypted: read back as stored.
+    let b = attempt("BATT-3", "nonce-3", None);
+    l.create_billing_attempt(b.clone()).await.unwrap();
+    assert_eq!(
+        l.claim_billing_attempt(&oid("BATT-3"), &b.nonce_digest, at(16))
+            .await
+            .unwrap(),
+        AttemptClaim::Claimed(b)
+    );
+}
+
+async fn parked_notifications_are_listed_until_resolved(l: &dyn Ledger) {
+    let o = oid("PARK-1");
+    let t = tid("INIMX_VBNK", 40);
+    let mut parked = Vec::new();
+    for i in 0..3 {
+        let (m, dep) = deposit_noti(&o, &t, 1000, 20 + i);
+        let id = l.append(m, None).await.unwrap();
+        parked.push(Unconfirmed {
+            message: id,
+            order_id: o.clone(),
+            event: dep.event,
+            parked_at: at(30 + i),
+        });
+    }
+    // Parked out of order, the first one twice (a retried handler).
+    for u in [&parked[1], &parked[0], &parked[2]] {
+        l.park_unconfirmed(u.clone()).await.unwrap();
+    }
+    let mut again = parked[0].clone();
+    again.parked_at = at(99);
+    l.park_unconfirmed(again).await.unwrap();
+    assert_eq!(
+        l.unconfirmed(10).await.unwrap(),
+        parked,
+        "oldest first, once"
+    );
+    assert_eq!(l.unconfirmed(1).await.unwrap(), parked[..1]);
+    assert_eq!(l.reconciliation(at(0)).await.unwrap().unconfirmed, parked);
+    assert!(
+        l.resolve_unconfirmed(parked[0].message, at(40))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !l.resolve_unconfirmed(parked[0].message, at(41))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !l.resolve_unconfirmed(MessageId(9_999_999), at(41))
+            .await
+            .unwrap()
+    );
+    // Parking a resolved one again does not bring it back.
+    l.park_unconfirmed(parked[0].clone()).await.unwrap();
+    assert_eq!(l.unconfirmed(10).await.unwrap(), parked[1..]);
+    assert_eq!(
+        l.reconciliation(at(0)).await.unwrap().unconfirmed,
+        parked[1..]
+    );
+}
+
+async fn billkey_confirmation_keeps_the_first_time(l: &dyn Ledger) {
+    let o = oid("BILL-CONFIRM");
+    assert!(!l.confirm_billkey(&o, at(1)).await.unwrap(), "no key yet");
+    let key = BillkeyKey::new("2026-11", &[9u8; 32]).unwrap();
+    let ctx = BillkeyContext::new(Mid::new("INIBillTst").unwrap(), o.clone());
+    let plain = SecretString::from("734f880246ece4ffdba841c1436399c9968d32cc");
+    l.store_billkey(&key, ctx, None, &plain, at(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        l.sealed_billkey(&o).await.unwrap().unwrap().confirmed_at,
+        None
+    );
+    assert!(l.confirm_billkey(&o, at(5)).await.unwrap());
+    assert!(l.confirm_billkey(&o, at(9)).await.unwrap());
+    let r = l.sealed_billkey(&o).await.unwrap().unwrap();
+    assert_eq!(r.confirmed_at, Some(at(5)));
+    assert_eq!(r.at, at(2));
+    assert_eq!(
+        l.reveal_billkey(&key, &o)
+            .await
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        plain.expose_secret()
+    );
 }
