@@ -21,7 +21,7 @@
 //!
 //! The flow decides what must hold before real payments are served
 //! ([`Flow::deployment_problems`]: a production merchant needs an `https`
-//! public base URL and a notification source allow-list). Build with
+//! public base URL). Build with
 //! [`Inicis::try_new`] to fail at start-up; [`Inicis::new`] stays infallible
 //! so mounting stays one line, and a scope built from a flow with problems
 //! refuses to serve: every route answers `503` with an empty body and each

@@ -10,7 +10,7 @@ use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Keys, Merchant, test_keys};
 use inipay_core::flow::{BoxFuture, CheckoutSource, DeployProblem, Flow, FlowConfig, OrderLookup};
 use inipay_core::ledger::{Direction, Ledger, MemoryStore, MessageKind};
-use inipay_core::mobile::{Method, NotiIpAllowList, PaymentRequest};
+use inipay_core::mobile::{Method, PaymentRequest};
 use inipay_core::order::{CheckoutContext, Order};
 use inipay_core::types::{Amount, FieldError, OrderId};
 use std::sync::Arc;
@@ -45,13 +45,11 @@ fn production_merchant() -> Merchant {
 }
 
 fn flow(merchant: Merchant, base: &str, ledger: Arc<dyn Ledger>) -> Arc<Flow> {
-    let mut config = FlowConfig::new(base, "/inicis").unwrap();
-    config.noti_sources = Some(NotiIpAllowList::current());
     Arc::new(Flow::new(
         merchant,
         GatewayClient::new(ClientConfig::default()).unwrap(),
         ledger,
-        config,
+        FlowConfig::new(base, "/inicis").unwrap(),
     ))
 }
 

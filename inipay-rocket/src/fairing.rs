@@ -14,7 +14,7 @@ use rocket::{Build, Rocket};
 ///   would post `P_NEXT_URL` / `P_NOTI_URL` to paths nobody serves);
 /// - the flow has [deployment problems](inipay_core::flow::Flow::deployment_problems)
 ///   (decided in the core for every adapter: a production merchant needs an
-///   `https` public base URL and a notification source allow-list);
+///   `https` public base URL);
 /// - a second `Inicis` is attached to the same app;
 /// - the trusted proxy header is not a valid header name.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Keys, Merchant, test_keys};
 use inipay_core::flow::{BoxFuture, CheckoutSource, Flow, FlowConfig, OrderLookup};
 use inipay_core::ledger::MemoryStore;
-use inipay_core::mobile::{Method, NotiIpAllowList, PaymentRequest};
+use inipay_core::mobile::{Method, PaymentRequest};
 use inipay_core::order::{CheckoutContext, Order};
 use inipay_core::types::{Amount, FieldError};
 use inipay_rocket::Inicis;
@@ -140,26 +140,20 @@ fn production_merchant() -> Merchant {
 }
 
 #[tokio::test]
-async fn production_needs_https_and_a_noti_allow_list() {
-    for (base, allow, ok) in [
-        ("http://shop.example.com", true, false),
-        ("https://shop.example.com", false, false),
-        ("https://shop.example.com", true, true),
+async fn production_needs_https() {
+    for (base, ok) in [
+        ("http://shop.example.com", false),
+        ("https://shop.example.com", true),
     ] {
-        let mut config = FlowConfig::new(base, "/inicis").unwrap();
-        config.noti_sources = allow.then(NotiIpAllowList::current);
-        let flow = Arc::new(Flow::new(
-            production_merchant(),
-            GatewayClient::new(ClientConfig::default()).unwrap(),
-            Arc::new(MemoryStore::new()),
-            config,
-        ));
-        assert_eq!(flow.deployment_problems().is_empty(), ok, "{base}");
-        let i = Inicis::new(flow, Arc::new(Carts) as Arc<dyn CheckoutSource>);
+        let i = Inicis::new(
+            flow(production_merchant(), base, "/inicis"),
+            Arc::new(Carts) as Arc<dyn CheckoutSource>,
+        );
+        assert_eq!(i.flow().deployment_problems().is_empty(), ok, "{base}");
         let r = rocket::build()
             .attach(i.fairing())
             .mount(i.mount_path(), i.routes());
-        assert_eq!(ignites(r).await, ok, "{base} allow-list {allow}");
+        assert_eq!(ignites(r).await, ok, "{base}");
     }
 }
 
@@ -197,14 +191,24 @@ async fn routes_without_a_network() {
     assert_eq!(cancel.status(), Status::SeeOther);
     assert_eq!(cancel.headers().get_one("Location"), Some("/orders/CART-1"));
 
-    // Unreadable notification: recorded by the flow, 400 with an empty body.
+    // Unreadable notification from loopback (allowed for a test merchant):
+    // recorded by the flow, 400 with an empty body.
+    let loopback: std::net::SocketAddr = "127.0.0.1:40000".parse().unwrap();
     let noti = client
         .post("/inicis/noti")
+        .remote(loopback)
         .body(b"\xff\xfe".as_slice())
         .dispatch()
         .await;
     assert_eq!(noti.status(), Status::BadRequest);
     assert_eq!(noti.into_bytes().await.unwrap_or_default(), b"");
+    // Without a peer address the source is unknown: refused (fail closed).
+    let unknown = client
+        .post("/inicis/noti")
+        .body(b"\xff\xfe".as_slice())
+        .dispatch()
+        .await;
+    assert_eq!(unknown.status(), Status::Forbidden);
 
     let big = client
         .post("/inicis/noti")

@@ -4,38 +4,31 @@
 //!
 //! A test merchant (sandbox, INICIS staging) has no deployment problems, so
 //! local development over `http://127.0.0.1` works unchanged. A production
-//! merchant must have:
-//!
-//! - an `https` public base URL: `P_NEXT_URL`, `P_NOTI_URL` and
-//!   `P_RETURN_URL` are built from it and carry the buyer's auth result and
-//!   INICIS's notifications (PROTOCOL.md 2.2: https "strongly recommended",
-//!   iOS >= 11.3 does not deliver to http);
-//! - a notification source allow-list (PROTOCOL.md 2.6, "Source IP check":
-//!   notifications are unsigned, so without it anyone could post a deposit).
+//! merchant must have an `https` public base URL: `P_NEXT_URL`,
+//! `P_NOTI_URL` and `P_RETURN_URL` are built from it and carry the buyer's
+//! auth result and INICIS's notifications (PROTOCOL.md 2.2: https "strongly
+//! recommended", iOS >= 11.3 does not deliver to http). The notification
+//! source allow-list needs no check here: it fails closed by default
+//! ([`default_noti_sources`](super::default_noti_sources)).
 //!
 //! ```
 //! use inipay_core::client::{ClientConfig, GatewayClient};
 //! use inipay_core::config::{Endpoints, Keys, Merchant};
 //! use inipay_core::flow::{DeployProblem, Flow, FlowConfig};
 //! use inipay_core::ledger::MemoryStore;
-//! use inipay_core::mobile::NotiIpAllowList;
 //! use std::sync::Arc;
 //!
 //! let keys = Keys { mobile_hash_key: Some("0123456789ABCDEF0123456789ABCDEF".to_owned().into()),
 //!                   ..Keys::default() };
 //! let merchant = Merchant::production("SHOPMID001", keys, Endpoints::production())?;
-//! let flow = |base: &str, sources: Option<NotiIpAllowList>| -> Result<Flow, Box<dyn std::error::Error>> {
-//!     let mut config = FlowConfig::new(base, "/inicis")?;
-//!     config.noti_sources = sources;
+//! let flow = |base: &str| -> Result<Flow, Box<dyn std::error::Error>> {
 //!     Ok(Flow::new(merchant.clone(), GatewayClient::new(ClientConfig::default())?,
-//!                  Arc::new(MemoryStore::new()), config))
+//!                  Arc::new(MemoryStore::new()), FlowConfig::new(base, "/inicis")?))
 //! };
-//! let insecure = flow("http://shop.example.com", None)?;
-//! assert_eq!(insecure.deployment_problems(),
-//!            [DeployProblem::InsecurePublicBaseUrl, DeployProblem::NotiSourcesUnchecked]);
+//! let insecure = flow("http://shop.example.com")?;
+//! assert_eq!(insecure.deployment_problems(), [DeployProblem::InsecurePublicBaseUrl]);
 //! assert!(insecure.check_deployment().is_err());
-//! let ready = flow("https://shop.example.com", Some(NotiIpAllowList::current()))?;
-//! assert!(ready.check_deployment().is_ok());
+//! assert!(flow("https://shop.example.com")?.check_deployment().is_ok());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -53,14 +46,6 @@ pub enum DeployProblem {
         "production mode needs an https public base URL (P_NEXT_URL, P_NOTI_URL and P_RETURN_URL are built from it)"
     )]
     InsecurePublicBaseUrl,
-    /// A production merchant that accepts notifications from any address
-    /// (`FlowConfig::noti_sources` is `None`); set
-    /// `NotiIpAllowList::current()` (behind a proxy: with the adapter's
-    /// trusted proxy header).
-    #[error(
-        "production mode needs a notification source allow-list (FlowConfig::noti_sources, e.g. NotiIpAllowList::current())"
-    )]
-    NotiSourcesUnchecked,
 }
 
 /// Every [`DeployProblem`] of a flow at once: the start-up error of an
@@ -106,9 +91,6 @@ impl Flow {
         if !https {
             out.push(DeployProblem::InsecurePublicBaseUrl);
         }
-        if self.config.noti_sources.is_none() {
-            out.push(DeployProblem::NotiSourcesUnchecked);
-        }
         out
     }
 
@@ -130,7 +112,6 @@ mod tests {
     use crate::config::{Endpoints, Keys, Merchant, test_keys};
     use crate::flow::FlowConfig;
     use crate::ledger::MemoryStore;
-    use crate::mobile::NotiIpAllowList;
     use std::sync::Arc;
 
     fn production() -> Merchant {
@@ -141,37 +122,27 @@ mod tests {
         Merchant::production("SHOPMID001", keys, Endpoints::production()).unwrap()
     }
 
-    fn flow(merchant: Merchant, base: &str, allow: bool) -> Flow {
-        let mut config = FlowConfig::new(base, "/inicis").unwrap();
-        config.noti_sources = allow.then(NotiIpAllowList::current);
+    fn flow(merchant: Merchant, base: &str) -> Flow {
         Flow::new(
             merchant,
             GatewayClient::new(ClientConfig::default()).unwrap(),
             Arc::new(MemoryStore::new()),
-            config,
+            FlowConfig::new(base, "/inicis").unwrap(),
         )
     }
 
     #[test]
-    fn production_needs_https_and_an_allow_list() {
+    fn production_needs_https() {
         use DeployProblem::*;
-        for (base, allow, want) in [
-            ("http://shop.example.com", true, vec![InsecurePublicBaseUrl]),
-            (
-                "http://shop.example.com",
-                false,
-                vec![InsecurePublicBaseUrl, NotiSourcesUnchecked],
-            ),
-            (
-                "https://shop.example.com",
-                false,
-                vec![NotiSourcesUnchecked],
-            ),
-            ("HTTPS://shop.example.com", true, vec![]),
-            ("https://shop.example.com", true, vec![]),
+        for (base, want) in [
+            ("http://shop.example.com", vec![InsecurePublicBaseUrl]),
+            ("HTTP://shop.example.com", vec![InsecurePublicBaseUrl]),
+            ("http://127.0.0.1:8080", vec![InsecurePublicBaseUrl]),
+            ("HTTPS://shop.example.com", vec![]),
+            ("https://shop.example.com", vec![]),
         ] {
-            let f = flow(production(), base, allow);
-            assert_eq!(f.deployment_problems(), want, "{base} allow-list {allow}");
+            let f = flow(production(), base);
+            assert_eq!(f.deployment_problems(), want, "{base}");
             assert_eq!(f.check_deployment().is_ok(), want.is_empty());
         }
     }
@@ -185,7 +156,7 @@ mod tests {
         )
         .unwrap();
         assert!(
-            flow(m, "http://127.0.0.1:8080", false)
+            flow(m, "http://127.0.0.1:8080")
                 .deployment_problems()
                 .is_empty()
         );
@@ -193,13 +164,13 @@ mod tests {
 
     #[test]
     fn the_error_lists_every_problem() {
-        let e = flow(production(), "http://shop.example.com", false)
+        let e = flow(production(), "http://shop.example.com")
             .check_deployment()
             .unwrap_err();
-        assert_eq!(e.problems().len(), 2);
+        assert_eq!(e.problems(), [DeployProblem::InsecurePublicBaseUrl]);
         let text = e.to_string();
         assert!(
-            text.contains("https") && text.contains("allow-list"),
+            text.starts_with("inipay refuses") && text.contains("https"),
             "{text}"
         );
     }

@@ -5,9 +5,9 @@
 use super::{Harness, Options, Serve};
 use inipay_core::flow::FlowEvent;
 use inipay_core::ledger::{
-    Applied, BillkeyRecord, Created, Direction, Intent, JournalEntry, Ledger, LedgerFuture,
-    MemoryStore, Message, MessageId, MessageKind, NewPayment, Payment, PaymentState,
-    Reconciliation, Recorded,
+    Applied, AttemptClaim, BillingAttempt, BillkeyRecord, Created, Direction, Intent, JournalEntry,
+    Ledger, LedgerFuture, MemoryStore, Message, MessageId, MessageKind, NewPayment, Payment,
+    PaymentState, Reconciliation, Recorded, Unconfirmed,
 };
 use inipay_core::time::Timestamp;
 use inipay_core::types::{OrderId, Tid};
@@ -83,31 +83,24 @@ impl Ledger for Tap {
     fn confirm_billkey<'a>(&'a self, o: &'a OrderId, at: Timestamp) -> LedgerFuture<'a, bool> {
         self.store.confirm_billkey(o, at)
     }
-    fn create_billing_attempt(
-        &self,
-        a: inipay_core::ledger::BillingAttempt,
-    ) -> LedgerFuture<'_, ()> {
+    fn create_billing_attempt(&self, a: BillingAttempt) -> LedgerFuture<'_, ()> {
         self.store.create_billing_attempt(a)
     }
     fn claim_billing_attempt<'a>(
         &'a self,
         o: &'a OrderId,
-        d: &'a str,
+        digest: &'a str,
         at: Timestamp,
-    ) -> LedgerFuture<'a, inipay_core::ledger::AttemptClaim> {
-        self.store.claim_billing_attempt(o, d, at)
+    ) -> LedgerFuture<'a, AttemptClaim> {
+        self.store.claim_billing_attempt(o, digest, at)
     }
-    fn park_unconfirmed(&self, u: inipay_core::ledger::Unconfirmed) -> LedgerFuture<'_, ()> {
+    fn park_unconfirmed(&self, u: Unconfirmed) -> LedgerFuture<'_, ()> {
         self.store.park_unconfirmed(u)
     }
-    fn unconfirmed(&self, limit: u32) -> LedgerFuture<'_, Vec<inipay_core::ledger::Unconfirmed>> {
-        self.store.unconfirmed(limit)
+    fn unconfirmed(&self, n: u32) -> LedgerFuture<'_, Vec<Unconfirmed>> {
+        self.store.unconfirmed(n)
     }
-    fn resolve_unconfirmed(
-        &self,
-        m: inipay_core::ledger::MessageId,
-        at: Timestamp,
-    ) -> LedgerFuture<'_, bool> {
+    fn resolve_unconfirmed(&self, m: MessageId, at: Timestamp) -> LedgerFuture<'_, bool> {
         self.store.resolve_unconfirmed(m, at)
     }
 }
