@@ -4,8 +4,7 @@ use crate::{Shared, body, client_ip, query};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inipay_core::flow::{BillingOutcome, Callback, CollectedBody, FlowError, NextOutcome};
-use inipay_core::ledger::LedgerError;
+use inipay_core::flow::{BillingOutcome, Callback, CheckoutReply, CollectedBody, NextOutcome};
 use inipay_core::types::OrderId;
 
 /// A short plain-text answer for the buyer (never internals).
@@ -74,36 +73,28 @@ pub(crate) async fn checkout(
     order_id: web::Path<String>,
 ) -> HttpResponse {
     let Some(method) = query::param(req.query_string(), "method").filter(|m| !m.is_empty()) else {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "missing payment method (method=CARD, BANK, VBANK, MOBILE, CULTURE, HPMN or DGCL)",
-        );
+        return checkout_reply(CheckoutReply::missing_method());
     };
     let now = (state.clock)();
-    match state
+    let result = state
         .source
         .checkout(&state.flow, &order_id, &method, now)
-        .await
-    {
-        Ok(Some(c)) => HttpResponse::Ok()
-            .content_type(ContentType::html())
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(c.html),
-        Ok(None) => text(StatusCode::NOT_FOUND, "unknown order"),
-        // FieldError text names the field and the limit, never the value.
-        Err(FlowError::Field(e)) => text(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(FlowError::Ledger(LedgerError::OrderConflict { .. })) => text(
-            StatusCode::CONFLICT,
-            "this order was already checked out with a different amount",
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "checkout failed");
-            text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "payment is unavailable right now; please try again",
-            )
-        }
-    }
+        .await;
+    checkout_reply(CheckoutReply::from_result(result))
+}
+
+/// Translates core's checkout reply.
+fn checkout_reply(reply: CheckoutReply) -> HttpResponse {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if reply.html {
+        ContentType::html()
+    } else {
+        ContentType::plaintext()
+    };
+    HttpResponse::build(status)
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(reply.body)
 }
 
 /// `POST {mount}/next?oid=...`: the auth result is the body.

@@ -154,12 +154,16 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    /// An HTML page in UTF-8.
-    pub(crate) fn html(page: String) -> Reply {
+    /// Translates core's checkout reply.
+    pub(crate) fn checkout(reply: inipay_core::flow::CheckoutReply) -> Reply {
         Reply {
-            status: Status::Ok,
-            content_type: Some(ContentType::HTML),
-            body: page.into_bytes(),
+            status: Status::from_code(reply.status).unwrap_or(Status::InternalServerError),
+            content_type: Some(if reply.html {
+                ContentType::HTML
+            } else {
+                ContentType::new("text", "plain").with_params(("charset", "utf-8"))
+            }),
+            body: reply.body.into_bytes(),
             location: None,
         }
     }

@@ -3,8 +3,7 @@
 
 use crate::Inicis;
 use crate::http::{Peer, RawQuery, Reply, read_body};
-use inipay_core::flow::{Callback, CollectedBody, FlowError, NextOutcome};
-use inipay_core::ledger::LedgerError;
+use inipay_core::flow::{Callback, CheckoutReply, CollectedBody, NextOutcome};
 use rocket::State;
 use rocket::data::Data;
 use rocket::http::Status;
@@ -61,29 +60,15 @@ async fn callback_body(
 /// `GET {mount}/checkout/<order_id>?method=CARD`: the auto-submitting page.
 #[rocket::get("/checkout/<order_id>?<method>")]
 async fn inipay_checkout(order_id: &str, method: Option<&str>, inicis: &State<Inicis>) -> Reply {
+    let Some(method) = method.filter(|m| !m.is_empty()) else {
+        return Reply::checkout(CheckoutReply::missing_method());
+    };
     let now = (inicis.clock)();
-    let method = method.unwrap_or("");
-    match inicis
+    let result = inicis
         .source
         .checkout(&inicis.flow, order_id, method, now)
-        .await
-    {
-        Ok(Some(c)) => Reply::html(c.html),
-        Ok(None) => Reply::text(Status::NotFound, "unknown order"),
-        Err(FlowError::Field(e)) => Reply::text(Status::BadRequest, &e.to_string()),
-        Err(FlowError::Ledger(LedgerError::OrderConflict { .. })) => Reply::text(
-            Status::Conflict,
-            "order already checked out with another amount",
-        ),
-        Err(FlowError::Ledger(e)) => {
-            tracing::error!(error = %e, "checkout: ledger failed");
-            Reply::text(Status::ServiceUnavailable, "payment ledger unavailable")
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "checkout failed");
-            Reply::text(Status::InternalServerError, "checkout failed")
-        }
-    }
+        .await;
+    Reply::checkout(CheckoutReply::from_result(result))
 }
 
 /// Sends the browser to the result page of the order the outcome is about

@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo test -p inipay-tests --test conformance`.
 
+use inipay_core::flow::NetCancelTid;
 use inipay_core::mobile::NotiIpAllowList;
 use inipay_tests::conformance::{Harness, Options, Serve, hostile, scenarios, trust};
 
@@ -27,9 +28,12 @@ macro_rules! scenario {
 /// (`inipay_tests::conformance::trust`).
 macro_rules! trust_scenario {
     ($name:ident) => {
+        trust_scenario!($name, Options::default());
+    };
+    ($name:ident, $options:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
-            let h = Harness::start_with(SERVE, Options::default()).await;
+            let h = Harness::start_with(SERVE, $options).await;
             trust::$name(&h).await;
             h.stop().await;
         }
@@ -71,13 +75,32 @@ macro_rules! conformance {
             trust_scenario!(forged_cancel_changes_nothing);
             trust_scenario!(inquiry_timeout_then_confirmed);
             trust_scenario!(inquiry_disagrees_never_applied);
+            trust_scenario!(forged_auth_result_then_genuine_payment);
+            trust_scenario!(altered_form_net_cancelled_for_the_approved_amount);
+            trust_scenario!(genuine_one_transaction_result_applied_once);
+            trust_scenario!(loose_amounts_refused);
+            trust_scenario!(korean_deposit_in_euc_kr_applied_once);
+            trust_scenario!(
+                korean_deposit_in_utf8_applied_once,
+                Options {
+                    noti_in_p_charset: true,
+                    ..Options::default()
+                }
+            );
+            trust_scenario!(
+                net_cancel_with_the_approval_tid,
+                Options {
+                    net_cancel_tid: NetCancelTid::Approval,
+                    ..Options::default()
+                }
+            );
             hostile!(oversized_bodies);
             scenario!(
                 noti_source_is_the_peer,
                 Options {
                     noti_sources: Some(NotiIpAllowList::current()),
                     proxy_header: None,
-                    ledger: None,
+                    ..Options::default()
                 }
             );
             scenario!(
@@ -85,7 +108,7 @@ macro_rules! conformance {
                 Options {
                     noti_sources: Some(NotiIpAllowList::current()),
                     proxy_header: Some("x-forwarded-for"),
-                    ledger: None,
+                    ..Options::default()
                 }
             );
         }
@@ -95,4 +118,85 @@ macro_rules! conformance {
 conformance! {
     rocket => inipay_tests::conformance::rocket::serve,
     actix => inipay_tests::conformance::actix::serve,
+}
+
+/// The trust scenarios again on the durable stores merchants deploy: a
+/// SQLite file and a fresh PostgreSQL database, both adapters.
+macro_rules! durable_trust {
+    ($($framework:ident => $serve:path),+ $(,)?) => {$(
+        mod $framework {
+            use super::*;
+            use inipay_tests::conformance::ledgers::{Durable, with_durable};
+
+            macro_rules! on {
+                ($kind:ident, $name:ident) => {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        with_durable(Durable::$kind, stringify!($name), |ledger| async move {
+                            let h = Harness::start_with(
+                                $serve,
+                                Options {
+                                    ledger: Some(ledger),
+                                    ..Options::default()
+                                },
+                            )
+                            .await;
+                            trust::$name(&h).await;
+                            h.stop().await;
+                        })
+                        .await;
+                    }
+                };
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn numbers_never_stored_in_full() {
+                inipay_tests::conformance::ledgers::with_sqlite_files(|ledger, dir| async move {
+                    let h = Harness::start_with(
+                        $serve,
+                        Options {
+                            ledger: Some(ledger),
+                            ..Options::default()
+                        },
+                    )
+                    .await;
+                    trust::numbers_never_stored_in_full(&h, &dir).await;
+                    h.stop().await;
+                })
+                .await;
+            }
+
+            mod sqlite {
+                use super::*;
+                on!(Sqlite, forged_card_result_with_invented_tid);
+                on!(Sqlite, forged_vbank_deposit_then_the_real_one);
+                on!(Sqlite, forged_cancel_changes_nothing);
+                on!(Sqlite, inquiry_timeout_then_confirmed);
+                on!(Sqlite, inquiry_disagrees_never_applied);
+                on!(Sqlite, forged_auth_result_then_genuine_payment);
+                on!(Sqlite, altered_form_net_cancelled_for_the_approved_amount);
+                on!(Sqlite, genuine_one_transaction_result_applied_once);
+            }
+
+            mod postgres {
+                use super::*;
+                on!(Postgres, forged_card_result_with_invented_tid);
+                on!(Postgres, forged_vbank_deposit_then_the_real_one);
+                on!(Postgres, forged_cancel_changes_nothing);
+                on!(Postgres, inquiry_timeout_then_confirmed);
+                on!(Postgres, inquiry_disagrees_never_applied);
+                on!(Postgres, forged_auth_result_then_genuine_payment);
+                on!(Postgres, altered_form_net_cancelled_for_the_approved_amount);
+                on!(Postgres, genuine_one_transaction_result_applied_once);
+            }
+        }
+    )+};
+}
+
+mod durable {
+    use super::*;
+    durable_trust! {
+        rocket => inipay_tests::conformance::rocket::serve,
+        actix => inipay_tests::conformance::actix::serve,
+    }
 }

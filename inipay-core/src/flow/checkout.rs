@@ -1,7 +1,7 @@
 //! Step 1: the checkout page (결제요청).
 
 use super::{Flow, FlowError};
-use crate::ledger::{NewPayment, ResultPath};
+use crate::ledger::{Created, LedgerError, NewPayment, ResultPath};
 use crate::mobile::{Method, PaymentForm, html};
 use crate::order::{CheckoutContext, Order};
 use crate::time::Timestamp;
@@ -22,6 +22,9 @@ impl Flow {
     /// is checked against. Reloading the page is harmless; changing the
     /// amount of an order already checked out is
     /// [`LedgerError::OrderConflict`](crate::ledger::LedgerError::OrderConflict).
+    /// After a failed attempt (cancel in the window, decline) the order can
+    /// be paid again; an order that is paid, issued a virtual account, or
+    /// otherwise ended is [`FlowError::NotPayable`].
     pub async fn checkout<O: Order + ?Sized>(
         &self,
         order: &O,
@@ -42,7 +45,8 @@ impl Flow {
             crate::mobile::SignError::Field(f) => FlowError::Field(f),
             crate::mobile::SignError::Config(c) => FlowError::Config(c),
         })?;
-        self.ledger
+        let created = self
+            .ledger
             .create_payment(
                 NewPayment::new(
                     form.order_id.clone(),
@@ -59,8 +63,95 @@ impl Flow {
                 }),
             )
             .await?;
+        if created == Created::Existing {
+            let state = self
+                .ledger
+                .payment(&form.order_id)
+                .await?
+                .map(|p| p.state)
+                .ok_or(FlowError::Ledger(LedgerError::Corrupt {
+                    column: "payments",
+                }))?;
+            if !state.is_payable() {
+                return Err(FlowError::NotPayable { state });
+            }
+        }
         tracing::info!(order_id = %form.order_id, amount = form.amount.get(), method = method.code(), "checkout");
         let html = html::page(&form, &self.config.html);
         Ok(Checkout { form, html })
+    }
+}
+
+/// What a checkout page request answers, decided once for every adapter:
+/// the adapters only copy status, content type and body.
+///
+/// ```
+/// use inipay_core::flow::{CheckoutReply, FlowError};
+/// use inipay_core::ledger::PaymentState;
+///
+/// let paid = CheckoutReply::from_result(Err(FlowError::NotPayable { state: PaymentState::Approved }));
+/// assert_eq!(paid.status, 409);
+/// assert!(!paid.html);
+/// let unknown = CheckoutReply::from_result(Ok(None));
+/// assert_eq!((unknown.status, unknown.body.as_str()), (404, "unknown order"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutReply {
+    /// HTTP status.
+    pub status: u16,
+    /// `true`: `text/html; charset=utf-8`; `false`: `text/plain; charset=utf-8`.
+    /// Both are sent with `Cache-Control: no-store`.
+    pub html: bool,
+    /// The page, or a short message naming no personal data.
+    pub body: String,
+}
+
+impl CheckoutReply {
+    /// The message when the `method` query parameter is missing.
+    pub const MISSING_METHOD: &'static str =
+        "missing payment method (method=CARD, BANK, VBANK, MOBILE, CULTURE, HPMN or DGCL)";
+
+    /// `400` for a checkout request without a payment method.
+    pub fn missing_method() -> CheckoutReply {
+        CheckoutReply::text(400, Self::MISSING_METHOD)
+    }
+
+    /// The reply to the outcome of
+    /// [`CheckoutSource::checkout`](super::CheckoutSource::checkout).
+    pub fn from_result(result: Result<Option<Checkout>, FlowError>) -> CheckoutReply {
+        match result {
+            Ok(Some(c)) => CheckoutReply {
+                status: 200,
+                html: true,
+                body: c.html,
+            },
+            Ok(None) => CheckoutReply::text(404, "unknown order"),
+            // FieldError text names the field and the limit, never the value.
+            Err(FlowError::Field(e)) => CheckoutReply::text(400, e.to_string()),
+            Err(FlowError::Ledger(LedgerError::OrderConflict { .. })) => CheckoutReply::text(
+                409,
+                "this order was already checked out with a different amount",
+            ),
+            Err(FlowError::NotPayable { state }) => CheckoutReply::text(
+                409,
+                if state.is_paid() {
+                    "this order is already paid"
+                } else {
+                    "this order can no longer be paid"
+                },
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "checkout failed");
+                CheckoutReply::text(503, "payment is unavailable right now; please try again")
+            }
+        }
+    }
+
+    fn text(status: u16, body: impl Into<String>) -> CheckoutReply {
+        CheckoutReply {
+            status,
+            html: false,
+            body: body.into(),
+        }
     }
 }

@@ -28,6 +28,8 @@
 //! | a notification from outside the allow-list | journaled, `403`, nothing changes |
 //! | a 1trs "paid" or a vbank "deposited" notification | journaled; applied only when an INIAPI inquiry confirms status, TID, MID, order and amount ([`ConfirmConfig`]) |
 //! | a cancel or failure notification | journaled, alerted, nothing changes |
+//! | an auth result with an invented TID | approval refused by the gateway: not approved, no net cancel, no alert; the order stays payable ([`PaymentState::is_payable`](crate::ledger::PaymentState::is_payable)) |
+//! | an altered checkout form (another amount) | the approval reply disagrees: alert, net cancel for the amount and TID the gateway approved ([`NetCancelTid`]) |
 //! | a forged, replayed or downgraded billing-key result | refused with a [`BillingRefusal`], nothing stored |
 //! | a body over the size limit | journaled truncated before `413` |
 //!
@@ -63,11 +65,11 @@ mod refund;
 mod source;
 
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome, BillingRefusal};
-pub use checkout::Checkout;
+pub use checkout::{Checkout, CheckoutReply};
 pub use confirm::{ConfirmConfig, NotiTrust, WhenUnconfirmed};
 pub use deploy::{DeployError, DeployProblem};
 pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
-pub use next::NextOutcome;
+pub use next::{NetCancelTid, NextOutcome};
 pub use noti::{NotiReply, ParkedOutcome};
 pub use noti_source::{INICIS_NOTI_SOURCES, default_noti_sources};
 pub use oversized::{BodyCollector, BodyLength, COUNT_CAP, Callback, CollectedBody, OversizedBody};
@@ -112,6 +114,9 @@ pub struct FlowConfig {
     pub confirm: ConfirmConfig,
     /// Send `P_TIMESTAMP` + `P_CHKFAKE` on net cancel (needs the HashKey).
     pub net_cancel_chkfake: bool,
+    /// Which TID a net cancel names: the auth TID (default, as INICIS's
+    /// sample) or the approval TID (PROTOCOL.md 2.8 leaves it open).
+    pub net_cancel_tid: NetCancelTid,
     /// How the checkout page looks.
     pub html: HtmlOptions,
 }
@@ -134,6 +139,7 @@ impl FlowConfig {
             unsafe_any_noti_source: false,
             confirm: ConfirmConfig::default(),
             net_cancel_chkfake: true,
+            net_cancel_tid: NetCancelTid::Auth,
             html: HtmlOptions::default(),
         })
     }
@@ -290,4 +296,11 @@ pub enum FlowError {
     /// nonce could not be made); nothing was started.
     #[error("the system random number generator failed")]
     Randomness,
+    /// The order cannot be paid (again): it is paid, has a virtual account
+    /// waiting for its deposit, or ended (net-cancelled, expired, refunded).
+    #[error("the order cannot be paid: it is {state}")]
+    NotPayable {
+        /// The payment's state.
+        state: crate::ledger::PaymentState,
+    },
 }

@@ -12,6 +12,40 @@ use crate::outcome::{Outcome, ResultCode};
 use crate::time::Timestamp;
 use crate::types::{Amount, OrderId, Tid};
 
+/// Which TID a net cancel (망취소) names (PROTOCOL.md 2.8).
+///
+/// The official sample sends the **auth** TID received on `P_NEXT_URL`;
+/// other integrations send the approval TID of the reply. PROTOCOL.md marks
+/// the point as uncertain, so it is configurable
+/// ([`FlowConfig::net_cancel_tid`](super::FlowConfig::net_cancel_tid)).
+///
+/// ```
+/// use inipay_core::flow::{FlowConfig, NetCancelTid};
+/// let mut config = FlowConfig::new("https://shop.example.com", "/inicis")?;
+/// assert_eq!(config.net_cancel_tid, NetCancelTid::Auth);
+/// config.net_cancel_tid = NetCancelTid::Approval;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum NetCancelTid {
+    /// The auth TID (`INIMX_AUTH...`), as the official sample does (default).
+    #[default]
+    Auth,
+    /// The approval reply's `P_TID` when the reply was readable and carried
+    /// one; the auth TID otherwise.
+    Approval,
+}
+
+/// What the gateway's approval reply said it approved, as far as it was
+/// readable: a net cancel names this amount and TID, never the ledger's
+/// expectation (a mismatch between the two is what is being cancelled).
+#[derive(Debug, Clone, Copy, Default)]
+struct Approval<'a> {
+    tid: Option<&'a Tid>,
+    amount: Option<Amount>,
+}
+
 /// What happened to a payment on `P_NEXT_URL`. Every variant has been
 /// recorded in the ledger; the adapter sends the browser to the app's result
 /// page.
@@ -61,6 +95,9 @@ pub enum NextOutcome {
         order_id: OrderId,
         /// Why.
         reason: &'static str,
+        /// Whether the ledger recorded the net cancel (`false`: the ledger
+        /// failed; the journal and the gateway still know it).
+        recorded: bool,
     },
     /// Approved, and the net cancel failed: the money may be captured for an
     /// order we refused. Recorded, alerted, and listed by the reconciliation
@@ -70,6 +107,9 @@ pub enum NextOutcome {
         order_id: OrderId,
         /// Why the approval had to be undone.
         reason: &'static str,
+        /// Whether the ledger recorded the failure (`false`: the ledger
+        /// failed too; the alert was still raised).
+        recorded: bool,
     },
     /// Not approved, nothing charged: the result was unusable or unsafe
     /// (unknown order, amount mismatch, `P_REQ_URL` not allowed, malformed).
@@ -271,6 +311,7 @@ impl Flow {
                         auth,
                         oid,
                         expected,
+                        Approval::default(),
                         "approval outcome unknown (timeout or broken reply)",
                         now,
                     )
@@ -303,21 +344,33 @@ impl Flow {
         let reply: ApprovalReply = match exchange.parsed {
             Ok(r) => r,
             Err(_) => {
-                let _ = self.ledger.append(reply_msg, None).await;
+                self.journal(reply_msg).await;
                 return self
-                    .undo(auth, oid, expected, "unreadable approval reply", now)
+                    .undo(
+                        auth,
+                        oid,
+                        expected,
+                        Approval::default(),
+                        "unreadable approval reply",
+                        now,
+                    )
                     .await;
             }
         };
+        // Journaled in the charset the reply was actually read in.
+        let mut reply_msg = reply_msg;
+        reply_msg.charset = reply.charset;
         let reply_msg = match &reply.tid {
             Some(t) => reply_msg.tid(t.clone()),
             None => reply_msg,
         };
-        // Net cancel the amount the approval was requested for (the auth
-        // result's P_AMT, checked equal to the order): a reply whose P_AMT
-        // differs is the untrusted value, and the gateway refuses a net
-        // cancel for an amount it did not approve.
-        let cancel_amount = expected;
+        // A net cancel names what the gateway approved (the reply's P_AMT
+        // and TID), never the ledger's expectation: when the two differ,
+        // that difference is exactly what is being undone.
+        let approval = Approval {
+            tid: reply.tid.as_ref(),
+            amount: reply.amount,
+        };
         match reply.verify(&Expected::new(
             self.merchant.mid().clone(),
             oid.clone(),
@@ -329,7 +382,7 @@ impl Flow {
                     amount: p.amount(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self.undo(auth, oid, cancel_amount, reason, now).await;
+                    return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
                 let ev = FlowEvent::Paid {
                     order_id: oid.clone(),
@@ -349,7 +402,7 @@ impl Flow {
                     amount: v.amount_due(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self.undo(auth, oid, cancel_amount, reason, now).await;
+                    return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
                 let ev = FlowEvent::VbankIssued {
                     order_id: oid.clone(),
@@ -385,7 +438,7 @@ impl Flow {
             }
             Err(VerifyError::Mismatch { field, .. }) => {
                 tracing::warn!(order_id = %oid, field, "approval reply does not match the order");
-                let _ = self.ledger.append(reply_msg, None).await;
+                self.journal(reply_msg).await;
                 self.alert(
                     Some(&oid),
                     "approval reply does not match the order (MID, order id or amount)",
@@ -395,7 +448,8 @@ impl Flow {
                 self.undo(
                     auth,
                     oid,
-                    cancel_amount,
+                    expected,
+                    approval,
                     "approval reply does not match the order",
                     now,
                 )
@@ -421,127 +475,184 @@ impl Flow {
         }
     }
 
-    /// Net-cancels the approval of `auth` (망취소) and records the outcome.
+    /// Net-cancels the approval of `auth` (망취소, PROTOCOL.md 2.8) and
+    /// records the outcome.
+    ///
+    /// The request names what the gateway approved: the reply's `P_AMT`
+    /// first, then (when the gateway refuses that amount, or the reply was
+    /// unreadable) `requested`, the amount the order was checked out and
+    /// authenticated for. Net cancels are repeatable, so a refused first
+    /// try costs nothing; a timeout stops the attempts (outcome unknown).
     async fn undo(
         &self,
         auth: &AuthSuccess,
         oid: OrderId,
-        amount: Amount,
+        requested: Amount,
+        approval: Approval<'_>,
         reason: &'static str,
         now: Timestamp,
     ) -> NextOutcome {
         tracing::warn!(order_id = %oid, reason, "net-cancelling the approval");
-        let chkfake_at = self.config.net_cancel_chkfake.then_some(now);
-        let request =
-            match NetCancelRequest::for_auth(&self.merchant, auth, &oid, amount, chkfake_at)
-                .or_else(|_| NetCancelRequest::for_auth(&self.merchant, auth, &oid, amount, None))
-            {
-                Ok(r) => r,
-                Err(_) => return self.undo_failed(auth, oid, reason, "request", now).await,
+        let tid = match (self.config.net_cancel_tid, approval.tid) {
+            (NetCancelTid::Approval, Some(t)) => t,
+            _ => &auth.tid,
+        };
+        let mut amounts = vec![];
+        if let Some(a) = approval.amount {
+            amounts.push(a);
+        }
+        if !amounts.contains(&requested) {
+            amounts.push(requested);
+        }
+        let mut last_refusal = None;
+        for amount in amounts {
+            let Some(request) = self.net_cancel_request(auth, tid, &oid, amount, now) else {
+                return self.undo_failed(tid, oid, reason, "request", now).await;
             };
-        let outbound = Message::new(
-            MessageKind::NetCancelRequest,
-            Direction::Outbound,
-            crate::encoding::Charset::EucKr,
-            request.body().to_vec(),
-            now,
-        )
-        .order(oid.clone())
-        .tid(auth.tid.clone());
-        let _ = self.ledger.append(outbound, None).await;
-        match self.client.net_cancel(&request).await {
-            Ok(x) => {
-                // The reply's charset is not documented (PROTOCOL.md 2.8, (I)):
-                // read it in P_CHARSET like the approval reply, else EUC-KR.
-                let result_charset = self.config.result_charset;
-                let (charset, parsed) =
-                    match crate::mobile::NetCancelReply::parse(&x.raw.body, result_charset) {
-                        Ok(r) => (result_charset, Ok(r)),
-                        Err(_) => (crate::encoding::Charset::EucKr, x.parsed),
+            let outbound = Message::new(
+                MessageKind::NetCancelRequest,
+                Direction::Outbound,
+                crate::encoding::Charset::EucKr,
+                request.body().to_vec(),
+                now,
+            )
+            .order(oid.clone())
+            .tid(tid.clone());
+            self.journal(outbound).await;
+            let exchange = match self.client.net_cancel(&request).await {
+                Ok(x) => x,
+                Err(_) => return self.undo_failed(tid, oid, reason, "unreachable", now).await,
+            };
+            // The reply's charset is not documented (PROTOCOL.md 2.8, (I)):
+            // read in P_CHARSET, else the other one; journaled in the one used.
+            let parsed = crate::mobile::NetCancelReply::parse(
+                &exchange.raw.body,
+                self.config.result_charset,
+            );
+            let charset = match &parsed {
+                Ok(r) => r.charset,
+                Err(_) => crate::encoding::Charset::EucKr,
+            };
+            let msg = Message::new(
+                MessageKind::NetCancelReply,
+                Direction::Inbound,
+                charset,
+                exchange.raw.body,
+                now,
+            )
+            .order(oid.clone())
+            .tid(tid.clone());
+            match parsed {
+                Ok(r) if r.result.is_success() => {
+                    let event = Event::NetCancelled { tid: tid.clone() };
+                    let recorded = self.record_logged(msg, &oid, event).await;
+                    return NextOutcome::NetCancelled {
+                        order_id: oid,
+                        reason,
+                        recorded,
                     };
-                let msg = Message::new(
-                    MessageKind::NetCancelReply,
-                    Direction::Inbound,
-                    charset,
-                    x.raw.body,
-                    now,
-                )
-                .order(oid.clone())
-                .tid(auth.tid.clone());
-                match parsed {
-                    Ok(r) if r.result.is_success() => {
-                        let event = Event::NetCancelled {
-                            tid: auth.tid.clone(),
-                        };
-                        let _ = self
-                            .ledger
-                            .record(msg, Intent::new(oid.clone(), event))
-                            .await;
-                        NextOutcome::NetCancelled {
-                            order_id: oid,
-                            reason,
-                        }
-                    }
-                    Ok(r) => {
-                        let event = Event::NetCancelFailed {
-                            tid: auth.tid.clone(),
-                            code: r.result.code,
-                        };
-                        let _ = self
-                            .ledger
-                            .record(msg, Intent::new(oid.clone(), event))
-                            .await;
-                        self.alert(Some(&oid), "net cancel refused by the gateway", now)
-                            .await;
-                        NextOutcome::NetCancelFailed {
-                            order_id: oid,
-                            reason,
-                        }
-                    }
-                    Err(_) => {
-                        let event = Event::NetCancelFailed {
-                            tid: auth.tid.clone(),
-                            code: "unreadable".into(),
-                        };
-                        let _ = self
-                            .ledger
-                            .record(msg, Intent::new(oid.clone(), event))
-                            .await;
-                        self.alert(Some(&oid), "net cancel reply unreadable", now)
-                            .await;
-                        NextOutcome::NetCancelFailed {
-                            order_id: oid,
-                            reason,
-                        }
-                    }
+                }
+                Ok(r) => {
+                    // Refused: perhaps the amount; try the next one.
+                    self.journal(msg).await;
+                    last_refusal = Some(r.result.code);
+                }
+                Err(_) => {
+                    let event = Event::NetCancelFailed {
+                        tid: tid.clone(),
+                        code: "unreadable".into(),
+                    };
+                    let recorded = self.record_logged(msg, &oid, event).await;
+                    self.alert(Some(&oid), "net cancel reply unreadable", now)
+                        .await;
+                    return NextOutcome::NetCancelFailed {
+                        order_id: oid,
+                        reason,
+                        recorded,
+                    };
                 }
             }
-            Err(_) => {
-                self.undo_failed(auth, oid, reason, "unreachable", now)
-                    .await
-            }
         }
+        let code = last_refusal.unwrap_or_else(|| "refused".into());
+        let event = Event::NetCancelFailed {
+            tid: tid.clone(),
+            code,
+        };
+        let recorded = self
+            .record_local_logged(&oid, MessageKind::NetCancelReply, event, now)
+            .await;
+        self.alert(Some(&oid), "net cancel refused by the gateway", now)
+            .await;
+        NextOutcome::NetCancelFailed {
+            order_id: oid,
+            reason,
+            recorded,
+        }
+    }
+
+    /// The net-cancel request for `tid` and `amount`, with `P_CHKFAKE` when
+    /// configured (and without when the HashKey is missing).
+    fn net_cancel_request(
+        &self,
+        auth: &AuthSuccess,
+        tid: &Tid,
+        oid: &OrderId,
+        amount: Amount,
+        now: Timestamp,
+    ) -> Option<NetCancelRequest> {
+        let make = |at| NetCancelRequest::new(&self.merchant, &auth.req_url, tid, oid, amount, at);
+        let chkfake_at = self.config.net_cancel_chkfake.then_some(now);
+        make(chkfake_at).or_else(|_| make(None)).ok()
     }
 
     async fn undo_failed(
         &self,
-        auth: &AuthSuccess,
+        tid: &Tid,
         oid: OrderId,
         reason: &'static str,
         code: &str,
         now: Timestamp,
     ) -> NextOutcome {
         let event = Event::NetCancelFailed {
-            tid: auth.tid.clone(),
+            tid: tid.clone(),
             code: code.to_owned(),
         };
-        self.record_local(&oid, MessageKind::NetCancelReply, event, now)
+        let recorded = self
+            .record_local_logged(&oid, MessageKind::NetCancelReply, event, now)
             .await;
         self.alert(Some(&oid), "net cancel failed: refund this payment", now)
             .await;
         NextOutcome::NetCancelFailed {
             order_id: oid,
             reason,
+            recorded,
+        }
+    }
+
+    /// Appends a message with no event; a ledger failure is logged (the
+    /// caller's next step does not depend on it).
+    async fn journal(&self, msg: Message) -> bool {
+        match self.ledger.append(msg, None).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "could not journal a gateway message");
+                false
+            }
+        }
+    }
+
+    /// Records `event` with `msg`; `false` (logged) when the ledger failed.
+    async fn record_logged(&self, msg: Message, oid: &OrderId, event: Event) -> bool {
+        match self
+            .ledger
+            .record(msg, Intent::new(oid.clone(), event))
+            .await
+        {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(order_id = %oid, error = %e, "could not record a net-cancel outcome");
+                false
+            }
         }
     }
 
@@ -570,20 +681,35 @@ impl Flow {
         event: Event,
         now: Timestamp,
     ) {
+        self.record_local_logged(oid, kind, event, now).await;
+    }
+
+    /// [`record_local`](Self::record_local), telling whether it was recorded.
+    async fn record_local_logged(
+        &self,
+        oid: &OrderId,
+        kind: MessageKind,
+        event: Event,
+        now: Timestamp,
+    ) -> bool {
         let msg = Message::new(
             kind,
-            Direction::Inbound,
+            Direction::Local,
             crate::encoding::Charset::Utf8,
             Vec::new(),
             now,
         )
         .order(oid.clone());
-        if let Err(e) = self
+        match self
             .ledger
             .record(msg, Intent::new(oid.clone(), event))
             .await
         {
-            tracing::error!(order_id = %oid, error = %e, "could not record a local flow event");
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(order_id = %oid, error = %e, "could not record a local flow event");
+                false
+            }
         }
     }
 

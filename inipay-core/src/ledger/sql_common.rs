@@ -35,13 +35,13 @@
 //! The steps, their order (key before the payment lock) and the unique-key
 //! idempotency are those above; the SQL text is static, so sqlx's
 //! prepared-statement cache serves every call.
-//! [`Core::apply`] and `NetCancelFailed` events (whose key names the
-//! message id) go step by step.
+//! [`Core::apply`] and attempt events (`NetCancelFailed`, failed payment
+//! attempts: their key names the message id) go step by step.
 
 use super::{COMBINED_STATEMENTS, Db, ROW_LOCKS, begin_write};
 use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json, intent_to_json};
 use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
-use crate::ledger::state::{Applied, Decision, Event, EventKey, Rejection, Snapshot, decide};
+use crate::ledger::state::{Applied, Decision, EventKey, Rejection, Snapshot, decide};
 use crate::ledger::{
     AttemptClaim, BillingAttempt, BillkeyContext, BillkeyRecord, Created, Intent, LedgerError,
     NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded, ResultPath,
@@ -797,8 +797,9 @@ impl Core {
     }
 
     pub async fn record(&self, message: Message, intent: Intent) -> Result<Recorded, LedgerError> {
-        // `NetCancelFailed`: the key names the message id, step by step.
-        let keyed_by_message = matches!(intent.event, Event::NetCancelFailed { .. });
+        // Attempts (`Event::keyed_by_message`): the key names the message
+        // id, step by step.
+        let keyed_by_message = intent.event.keyed_by_message();
         if COMBINED_STATEMENTS
             && !keyed_by_message
             && let Some(r) = self.record_fast(&message, &intent).await?

@@ -9,7 +9,16 @@
 //! created -> authenticated -> approved | declined | cancelled_by_user | net_cancelled | failed
 //!                          -> vbank_issued -> vbank_deposited | vbank_expired      (가상계좌)
 //! approved | vbank_deposited -> partially_refunded -> refunded                    (부분취소/취소)
+//! declined | cancelled_by_user | failed -> (payable again, like created)
 //! ```
+//!
+//! A failed attempt (a cancel in the payment window, a decline, an approval
+//! the gateway refused) leaves the order **payable**: the buyer may try again,
+//! and an attacker who posts a forged auth result can at worst make one
+//! attempt fail, never lock the order. Each attempt is its own event (keyed
+//! by its journal message); a repeated auth TID is a duplicate. Only money
+//! outcomes end a payment: approved, deposited, net-cancelled, expired,
+//! refunded.
 //!
 //! ```
 //! use inipay_core::ledger::{Event, PaymentState};
@@ -106,23 +115,47 @@ impl PaymentState {
         )
     }
 
+    /// Whether the order can still be paid: nothing was charged and no
+    /// attempt is in flight beyond authentication (`created`, `authenticated`,
+    /// or a failed attempt: `declined`, `cancelled_by_user`, `failed`).
+    pub fn is_payable(self) -> bool {
+        use PaymentState::*;
+        matches!(
+            self,
+            Created | Authenticated | Declined | CancelledByUser | Failed
+        )
+    }
+
     /// Whether the state machine allows `self -> to` at all (whatever the
     /// event's amounts and ids).
+    ///
+    /// ```
+    /// use inipay_core::ledger::PaymentState;
+    /// // A declined attempt leaves the order payable.
+    /// assert!(PaymentState::Declined.can_move_to(PaymentState::Authenticated));
+    /// assert!(!PaymentState::Refunded.can_move_to(PaymentState::Approved));
+    /// ```
     pub fn can_move_to(self, to: PaymentState) -> bool {
         use PaymentState::*;
         match self {
-            Created => matches!(
+            Created | Declined | CancelledByUser | Failed => matches!(
                 to,
                 Authenticated | Approved | VbankIssued | Declined | CancelledByUser | Failed
             ),
             Authenticated => matches!(
                 to,
-                Approved | VbankIssued | Declined | CancelledByUser | NetCancelled | Failed
+                Authenticated
+                    | Approved
+                    | VbankIssued
+                    | Declined
+                    | CancelledByUser
+                    | NetCancelled
+                    | Failed
             ),
             Approved => matches!(to, NetCancelled | PartiallyRefunded | Refunded),
             VbankIssued => matches!(to, VbankDeposited | VbankExpired | NetCancelled),
             VbankDeposited | PartiallyRefunded => matches!(to, PartiallyRefunded | Refunded),
-            Declined | CancelledByUser | NetCancelled | Failed | VbankExpired | Refunded => false,
+            NetCancelled | VbankExpired | Refunded => false,
         }
     }
 }
@@ -253,7 +286,8 @@ impl Event {
             Event::NetCancelled { tid } => format!("net_cancel:{tid}"),
             Event::VbankExpired { tid } => format!("vbank_expired:{tid}"),
             Event::Refunded { refund_tid, .. } => format!("refund:{refund_tid}"),
-            // Terminal outcomes without a TID: at most one per order.
+            // Attempt outcomes without a TID: keyed by their journal
+            // message too ([`Event::keyed_by_message`]).
             Event::CancelledByUser | Event::Failed { .. } | Event::Declined { .. } => {
                 "outcome".to_owned()
             }
@@ -261,22 +295,45 @@ impl Event {
             Event::NetCancelFailed { tid, .. } => format!("net_cancel_failed:{tid}"),
         }
     }
+
+    /// Whether every delivery of this event is an attempt of its own, so
+    /// that its key names the journal message ([`EventKey::new`]): a failed
+    /// net cancel, and the failed payment attempts (cancel in the window,
+    /// decline, failure) after which the order stays payable.
+    pub fn keyed_by_message(&self) -> bool {
+        matches!(
+            self,
+            Event::NetCancelFailed { .. }
+                | Event::CancelledByUser
+                | Event::Failed { .. }
+                | Event::Declined { .. }
+        )
+    }
 }
 
 /// The unique key under which an event is applied at most once: the order id
 /// plus [`Event::key_text`], plus the journal message id for events that are
-/// attempts rather than facts ([`Event::NetCancelFailed`]).
+/// attempts rather than facts ([`Event::keyed_by_message`]).
+///
+/// ```
+/// use inipay_core::ledger::{Event, EventKey};
+/// use inipay_core::types::OrderId;
+///
+/// let order = OrderId::new("ORD-1")?;
+/// let failed = Event::Failed { code: "01".into() };
+/// assert_eq!(EventKey::new(&order, &failed, 7).as_str(), "ORD-1/outcome/7");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventKey(String);
 
 impl EventKey {
     /// The key of `event` for `order`, carried by journal message `message`.
     pub fn new(order: &OrderId, event: &Event, message: i64) -> EventKey {
-        match event {
-            Event::NetCancelFailed { .. } => {
-                EventKey(format!("{order}/{}/{message}", event.key_text()))
-            }
-            _ => EventKey(format!("{order}/{}", event.key_text())),
+        if event.keyed_by_message() {
+            EventKey(format!("{order}/{}/{message}", event.key_text()))
+        } else {
+            EventKey(format!("{order}/{}", event.key_text()))
         }
     }
 
@@ -442,6 +499,9 @@ fn step(cur: &Snapshot, event: &Event) -> Result<Snapshot, Rejection> {
     };
     match event {
         Event::Authenticated { tid, amount } => {
+            // A newer auth TID replaces the older one (the buyer tried
+            // again, or the older one was forged and refused at approval);
+            // the same TID again is a duplicate, caught by its key.
             check_amount(cur.expected, *amount)?;
             goto(&mut next, Authenticated)?;
             next.auth_tid = Some(tid.clone());
@@ -679,10 +739,7 @@ mod tests {
     #[test]
     fn transition_table_has_no_way_out_of_terminal_states() {
         for from in [
-            PaymentState::Declined,
-            PaymentState::CancelledByUser,
             PaymentState::NetCancelled,
-            PaymentState::Failed,
             PaymentState::VbankExpired,
             PaymentState::Refunded,
         ] {
@@ -691,5 +748,84 @@ mod tests {
             }
         }
         assert!(!PaymentState::Approved.can_move_to(PaymentState::Approved));
+    }
+
+    #[test]
+    fn failed_attempts_leave_the_order_payable() {
+        let auth = |t: &str| Event::Authenticated {
+            tid: tid(t),
+            amount: Amount::won(1000),
+        };
+        let approved = Event::Approved {
+            tid: tid("5"),
+            amount: Amount::won(1000),
+        };
+        for from in [
+            PaymentState::Declined,
+            PaymentState::CancelledByUser,
+            PaymentState::Failed,
+        ] {
+            assert!(from.is_payable());
+            let mut cur = snap(from);
+            cur.tid = None;
+            assert_eq!(
+                to_state(decide(Some(&cur), &auth("1"))),
+                PaymentState::Authenticated
+            );
+            assert_eq!(
+                to_state(decide(Some(&cur), &approved)),
+                PaymentState::Approved
+            );
+            // Another failed attempt: state unchanged, recorded.
+            let again = Event::Failed { code: "01".into() };
+            assert_eq!(to_state(decide(Some(&cur), &again)), PaymentState::Failed);
+        }
+        // A newer auth TID replaces the older one.
+        let mut cur = snap(PaymentState::Authenticated);
+        cur.tid = None;
+        cur.auth_tid = Some(tid("1"));
+        let Decision::Write(next) = decide(Some(&cur), &auth("2")) else {
+            panic!("refused")
+        };
+        assert_eq!(next.state, PaymentState::Authenticated);
+        assert_eq!(next.auth_tid, Some(tid("2")));
+        // ... but never with another amount, and never once paid.
+        let short = Event::Authenticated {
+            tid: tid("3"),
+            amount: Amount::won(999),
+        };
+        assert!(matches!(
+            decide(Some(&cur), &short),
+            Decision::Reject(Rejection::AmountMismatch { .. })
+        ));
+        for paid in [PaymentState::Approved, PaymentState::VbankIssued] {
+            assert!(!paid.is_payable());
+            assert!(matches!(
+                decide(Some(&snap(paid)), &auth("4")),
+                Decision::Reject(Rejection::InvalidTransition { .. })
+            ));
+            assert!(matches!(
+                decide(Some(&snap(paid)), &Event::Failed { code: "01".into() }),
+                Decision::Reject(Rejection::InvalidTransition { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn attempts_are_keyed_by_message_facts_are_not() {
+        let order = OrderId::new("ORD-1").unwrap();
+        let declined = Event::Declined { code: "01".into() };
+        assert_ne!(
+            EventKey::new(&order, &declined, 1),
+            EventKey::new(&order, &declined, 2)
+        );
+        let auth = Event::Authenticated {
+            tid: tid("1"),
+            amount: Amount::won(1000),
+        };
+        assert_eq!(
+            EventKey::new(&order, &auth, 1),
+            EventKey::new(&order, &auth, 2)
+        );
     }
 }

@@ -553,7 +553,7 @@ async fn refunds_partial_then_full(l: &dyn Ledger) {
 }
 
 async fn user_cancel_failure_and_decline(l: &dyn Ledger) {
-    for (name, event, want) in [
+    for (n, name, event, want) in [
         (
             "USERCANCEL-1",
             Event::CancelledByUser,
@@ -571,7 +571,11 @@ async fn user_cancel_failure_and_decline(l: &dyn Ledger) {
             },
             PaymentState::Declined,
         ),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (n, e, w))| (i as u64, n, e, w))
+    {
         let o = oid(name);
         new_payment(l, &o, 100).await;
         let r = l
@@ -595,8 +599,50 @@ async fn user_cancel_failure_and_decline(l: &dyn Ledger) {
             )
             .await
             .unwrap();
-        assert_eq!(r.applied, Applied::Duplicate { state: want });
+        // Each failed attempt is its own event (keyed by its message):
+        // recorded, state unchanged, not a duplicate.
+        assert_eq!(r.applied, Applied::Unchanged { state: want });
         assert_eq!(l.payments_in_state(want, 10).await.unwrap().len(), 1);
+        // The order stays payable: the buyer tries again and pays.
+        let auth = tid("INIMX_AUTH", 90 + n);
+        let r = l
+            .record(
+                msg(MessageKind::AuthResult, &o, "P_STATUS=00", 3),
+                intent(
+                    &o,
+                    Event::Authenticated {
+                        tid: auth,
+                        amount: Amount::won(100),
+                    },
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.applied,
+            Applied::Transitioned {
+                from: want,
+                to: PaymentState::Authenticated
+            }
+        );
+        let r = l
+            .record(
+                msg(MessageKind::ApprovalReply, &o, "P_STATUS=00", 4),
+                intent(
+                    &o,
+                    Event::Approved {
+                        tid: tid("INIMX_CARD", 90 + n),
+                        amount: Amount::won(100),
+                    },
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(r.applied.is_transition(), "{:?}", r.applied);
+        assert_eq!(
+            l.payment(&o).await.unwrap().unwrap().state,
+            PaymentState::Approved
+        );
     }
 }
 

@@ -93,16 +93,29 @@ pub async fn submit(h: &Harness, page: &Page) -> Page {
     Page::read(r.await.expect("form submission")).await
 }
 
-/// `GET {mount}/checkout/{order_id}?method={method}` on the app.
-pub async fn checkout(h: &Harness, order_id: &str, method: &str) -> Page {
-    let url = h.app.url(&format!("/checkout/{order_id}?method={method}"));
-    Page::read(h.http.get(url).send().await.expect("checkout request")).await
+/// Submits the first form of `page` after `alter` rewrote its fields: what
+/// a hostile buyer does with the developer tools (change `P_AMT`, drop a
+/// field of the auth result).
+pub async fn submit_altered(
+    h: &Harness,
+    page: &Page,
+    alter: impl FnOnce(&inipay_sandbox::wire::Form) -> inipay_sandbox::wire::Form,
+) -> Page {
+    let mut form = AutoForm::parse(&page.body).expect("an auto-submitting form in the page");
+    let charset = submit_charset(&page.body, &form);
+    form.fields = alter(&form.fields);
+    assert!(!form.get, "altered submissions are POSTs here");
+    let r = h
+        .http
+        .post(&form.action)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form.fields.encode(charset))
+        .send();
+    Page::read(r.await.expect("form submission")).await
 }
 
-/// Posts the checkout page's form to the sandbox and returns the payment
-/// window's session id.
-pub async fn open_window(h: &Harness, checkout: &Page) -> String {
-    let window = submit(h, checkout).await;
+/// The payment session id in the sandbox's payment window page.
+pub fn session_of(window: &Page) -> String {
     assert_eq!(window.status, 200, "payment window: {}", window.text());
     let html = window.text();
     let pat = "name=\"session\" value=\"";
@@ -114,9 +127,29 @@ pub async fn open_window(h: &Harness, checkout: &Page) -> String {
     html[start..end].to_owned()
 }
 
+/// `GET {mount}/checkout/{order_id}?method={method}` on the app.
+pub async fn checkout(h: &Harness, order_id: &str, method: &str) -> Page {
+    let url = h.app.url(&format!("/checkout/{order_id}?method={method}"));
+    Page::read(h.http.get(url).send().await.expect("checkout request")).await
+}
+
+/// Posts the checkout page's form to the sandbox and returns the payment
+/// window's session id.
+pub async fn open_window(h: &Harness, checkout: &Page) -> String {
+    session_of(&submit(h, checkout).await)
+}
+
 /// Presses a button in the payment window (`approve` or `cancel`, with extra
 /// fields such as `card_number`); returns the sandbox's result page.
 pub async fn press(h: &Harness, session: &str, action: &str, extra: &[(&str, &str)]) -> Page {
+    let page = press_any(h, session, action, extra).await;
+    assert_eq!(page.status, 200, "window result: {}", page.text());
+    page
+}
+
+/// [`press`] without expecting a result page (a one-transaction payment
+/// answers `303` to `P_RETURN_URL`).
+pub async fn press_any(h: &Harness, session: &str, action: &str, extra: &[(&str, &str)]) -> Page {
     let mut pairs = vec![("session", session), ("action", action)];
     pairs.extend_from_slice(extra);
     let body = inipay_sandbox::wire::Form::from_pairs(pairs).encode(Charset::Utf8);
@@ -128,9 +161,7 @@ pub async fn press(h: &Harness, session: &str, action: &str, extra: &[(&str, &st
         .send()
         .await
         .expect("window button");
-    let page = Page::read(r).await;
-    assert_eq!(page.status, 200, "window result: {}", page.text());
-    page
+    Page::read(r).await
 }
 
 /// The whole browser journey for `order_id` paid with `method`: checkout,

@@ -23,6 +23,7 @@
 pub mod actix;
 pub mod browser;
 pub mod hostile;
+pub mod ledgers;
 pub mod rocket;
 pub mod scenarios;
 pub mod shop;
@@ -72,12 +73,12 @@ pub struct AppSpec {
 
 /// A running server; stop it with [`Running::stop`].
 pub struct Running {
-    stop: Option<Box<dyn FnOnce() + Send>>,
+    stop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl Running {
     /// A running server stopped by calling `stop`.
-    pub fn new(stop: impl FnOnce() + Send + 'static) -> Running {
+    pub fn new(stop: impl FnOnce() + Send + Sync + 'static) -> Running {
         Running {
             stop: Some(Box::new(stop)),
         }
@@ -161,6 +162,11 @@ pub struct Options {
     /// The ledger (default: a fresh [`MemoryStore`]); fault scenarios pass a
     /// wrapper that fails on purpose.
     pub ledger: Option<Arc<dyn Ledger>>,
+    /// Which TID net cancels name (default: the auth TID).
+    pub net_cancel_tid: inipay_core::flow::NetCancelTid,
+    /// The sandbox sends notifications in the payment's `P_CHARSET` (UTF-8
+    /// here) instead of EUC-KR (PROTOCOL.md 8.4 is open; default `false`).
+    pub noti_in_p_charset: bool,
 }
 
 /// One scenario's world: sandbox, app, event recorder, HTTP client.
@@ -198,7 +204,9 @@ impl Harness {
     /// Starts the sandbox and the app served by `serve`.
     pub async fn start_with(serve: Serve, options: Options) -> Harness {
         let clock = Clock::manual(T0);
-        let sandbox = Sandbox::start(SandboxConfig::default().with_clock(clock.clone()))
+        let mut sandbox_config = SandboxConfig::default().with_clock(clock.clone());
+        sandbox_config.noti_follows_p_charset = options.noti_in_p_charset;
+        let sandbox = Sandbox::start(sandbox_config)
             .await
             .expect("sandbox starts");
         let port = free_port();
@@ -211,6 +219,7 @@ impl Harness {
         .expect("test merchant");
         let mut config = FlowConfig::new(&base_url, MOUNT).expect("flow config");
         config.noti_sources = options.noti_sources;
+        config.net_cancel_tid = options.net_cancel_tid;
         let ledger: Arc<dyn Ledger> = options
             .ledger
             .clone()

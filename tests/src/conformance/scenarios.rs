@@ -91,7 +91,7 @@ pub async fn checkout_errors(h: &Harness) {
     assert_eq!(page.status, 404, "{}", page.text());
     assert!(payment(h, "NOPE-1").await.is_none());
 
-    for method in ["BITCOIN", "MOBILE", ""] {
+    for method in ["BITCOIN", "CULTURE", ""] {
         let page = checkout(h, "ORD-BAD", method).await;
         assert_eq!(page.status, 400, "method {method:?}: {}", page.text());
         assert_text_plain(&page);
@@ -108,7 +108,14 @@ pub async fn checkout_errors(h: &Harness) {
         .send()
         .await
         .expect("request");
-    assert_eq!(missing.status().as_u16(), 400);
+    let missing = Page::read(missing).await;
+    assert_eq!(missing.status, 400);
+    assert_text_plain(&missing);
+    assert_eq!(
+        missing.text(),
+        inipay_core::flow::CheckoutReply::MISSING_METHOD,
+        "both adapters answer the same words"
+    );
 }
 
 /// Card, two transactions: checkout, window, approve, auth result to
@@ -127,20 +134,29 @@ pub async fn card_paid(h: &Harness) {
     assert_eq!(txn.status, TxnStatus::Approved);
     assert_eq!(txn.amount, AMOUNT);
     assert_eq!(paid_events(h, "ORD-CARD"), 1);
+    // A paid order is never offered the payment window again.
+    let again = checkout(h, "ORD-CARD", "CARD").await;
+    assert_eq!(again.status, 409, "{}", again.text());
+    assert_text_plain(&again);
+    assert_eq!(again.text(), "this order is already paid");
 }
 
-/// The buyer cancels in the window: `303`, not paid, nothing approved.
+/// The buyer cancels in the window: `303`, not paid, nothing approved. The
+/// auth result says only `P_STATUS=01` (PROTOCOL.md 2.4, 2.9: the same code
+/// for a cancel and a failure; the Korean message is never parsed), so the
+/// ledger records `failed`, and the order stays payable: the buyer pays on
+/// the second try.
 pub async fn user_cancel(h: &Harness) {
     let next = pay(h, "ORD-CANCEL", "CARD", "cancel", &[]).await;
     assert_redirect_to_result(&next, "ORD-CANCEL");
-    let s = state(h, "ORD-CANCEL").await;
-    assert!(
-        matches!(s, PaymentState::CancelledByUser | PaymentState::Failed),
-        "{s:?}"
-    );
-    assert!(!s.is_paid());
+    assert_eq!(state(h, "ORD-CANCEL").await, PaymentState::Failed);
     assert!(h.sandbox.transactions().is_empty());
     assert_eq!(paid_events(h, "ORD-CANCEL"), 0);
+
+    let again = pay(h, "ORD-CANCEL", "CARD", "approve", CARD).await;
+    assert_redirect_to_result(&again, "ORD-CANCEL");
+    assert_eq!(state(h, "ORD-CANCEL").await, PaymentState::Approved);
+    assert_eq!(paid_events(h, "ORD-CANCEL"), 1);
 }
 
 /// The same auth result, with `nextUrl=GET`: delivered in the query string
@@ -287,18 +303,15 @@ pub async fn return_and_missing_order_id(h: &Harness) {
     assert_eq!(r.status().as_u16(), 400);
 }
 
-/// A card refused at approval (승인거절): `303`, not paid. INICIS reports
-/// only `P_STATUS=01` (PROTOCOL.md 2.9), so the ledger may say declined or
-/// failed; the bracketed Korean message is never parsed.
+/// A card refused at approval (승인거절): `303`, not paid. The approval
+/// reply carries only `P_STATUS=01` (PROTOCOL.md 2.9, 8.7: no cause), so the
+/// ledger records `failed`; the bracketed Korean message is never parsed.
+/// The order stays payable: another card pays it.
 pub async fn card_declined(h: &Harness) {
     let card = [("card_number", "4000000000000002"), ("card_code", "04")];
     let next = pay(h, "ORD-DECLINE", "CARD", "approve", &card).await;
     assert_redirect_to_result(&next, "ORD-DECLINE");
-    let s = state(h, "ORD-DECLINE").await;
-    assert!(
-        matches!(s, PaymentState::Declined | PaymentState::Failed),
-        "{s:?}"
-    );
+    assert_eq!(state(h, "ORD-DECLINE").await, PaymentState::Failed);
     let txns = h.sandbox.transactions();
     assert!(
         txns.iter()
@@ -306,6 +319,11 @@ pub async fn card_declined(h: &Harness) {
         "{txns:?}"
     );
     assert_eq!(paid_events(h, "ORD-DECLINE"), 0);
+
+    let again = pay(h, "ORD-DECLINE", "CARD", "approve", CARD).await;
+    assert_redirect_to_result(&again, "ORD-DECLINE");
+    assert_eq!(state(h, "ORD-DECLINE").await, PaymentState::Approved);
+    assert_eq!(paid_events(h, "ORD-DECLINE"), 1);
 }
 
 /// A successful auth result for an order the app never checked out: `303`

@@ -2,15 +2,24 @@
 //! so each forgery below comes from an allowed source (loopback, the test
 //! merchant's default) with the real order id and amount. None may move
 //! money: each is journaled, alerted, answered `OK`, and never applied.
+//!
+//! Forged and altered browser messages (issue 16): an auth result with an
+//! invented TID, a checkout form whose amount was changed, an auth result
+//! without `P_AMT`. The gateway's answer decides, never the message.
 
 use super::Harness;
-use super::browser::{Page, checkout};
-use super::scenarios::issue_vbank;
+use super::browser::{
+    Page, checkout, open_window, pay, press, press_any, session_of, submit_altered,
+};
+use super::scenarios::{CARD, issue_vbank};
 use super::shop::AMOUNT;
+use inipay_core::config::test_keys::INIPAYTEST_MOBILE_HASH_KEY;
 use inipay_core::flow::FlowEvent;
-use inipay_core::ledger::{Direction, MessageKind, PaymentState};
+use inipay_core::ledger::{Direction, JournalEntry, MessageKind, PaymentState};
 use inipay_core::types::OrderId;
 use inipay_sandbox::faults::{Endpoint, Fault};
+use inipay_sandbox::state::TxnStatus;
+use inipay_sandbox::wire::{Form, chkfake};
 
 async fn post_noti(h: &Harness, body: String) -> Page {
     let r = h
@@ -123,8 +132,10 @@ pub async fn forged_cancel_changes_nothing(h: &Harness) {
 /// confirms and it is applied once.
 pub async fn inquiry_timeout_then_confirmed(h: &Harness) {
     let tid = issue_vbank(h, "ORD-SLOW").await;
-    h.sandbox.deposit_vbank(&tid).expect("deposit");
+    // Faults first: the sandbox's sender delivers as soon as the deposit
+    // is queued.
     h.sandbox.inject(Endpoint::Inquiry, Fault::Http500, 2);
+    h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.deliver_due().await;
     assert_eq!(state(h, "ORD-SLOW").await, PaymentState::VbankIssued);
     let first: Vec<_> = h
@@ -146,10 +157,328 @@ pub async fn inquiry_timeout_then_confirmed(h: &Harness) {
 /// The inquiry disagrees (reports another amount): refuted, never applied.
 pub async fn inquiry_disagrees_never_applied(h: &Harness) {
     let tid = issue_vbank(h, "ORD-DISAGREE").await;
-    h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.inject(Endpoint::Inquiry, Fault::TamperAmount, 1);
+    h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.deliver_due().await;
     assert_eq!(state(h, "ORD-DISAGREE").await, PaymentState::VbankIssued);
     assert_eq!(alerts(h, "ORD-DISAGREE"), 1);
+    assert_eq!(paid(h), 0);
+}
+
+async fn journal(h: &Harness, oid: &str) -> Vec<JournalEntry> {
+    let oid = OrderId::new(oid).expect("order id");
+    h.app.ledger.messages_of(&oid).await.expect("ledger")
+}
+
+async fn net_cancel_requests(h: &Harness, oid: &str) -> Vec<String> {
+    journal(h, oid)
+        .await
+        .into_iter()
+        .filter(|m| m.message.kind == MessageKind::NetCancelRequest)
+        .map(|m| String::from_utf8_lossy(&m.message.body).into_owned())
+        .collect()
+}
+
+/// A forged auth result: `P_STATUS=00`, an invented auth TID, the real
+/// order id, amount and `P_REQ_URL`. The gateway answers the approval with
+/// "unknown P_TID" (EUC-KR): not approved, so nothing to net-cancel and no
+/// alert; the order is `failed` and still payable, and the buyer then pays.
+pub async fn forged_auth_result_then_genuine_payment(h: &Harness) {
+    let oid = "ORD-FAKEAUTH";
+    assert_eq!(checkout(h, oid, "CARD").await.status, 200);
+    let body = format!(
+        "P_STATUS=00&P_RMESG1=&P_TID=INIMX_AUTHINIpayTest20240101120000999999&P_AMT={AMOUNT}&P_REQ_URL={}",
+        h.sandbox.url("/smart/payReq.ini")
+    );
+    let r = h
+        .http
+        .post(h.app.url(&format!("/next?oid={oid}")))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("next");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(state(h, oid).await, PaymentState::Failed);
+    assert_eq!(alerts(h, oid), 0, "no person is asked to refund anything");
+    assert!(
+        net_cancel_requests(h, oid).await.is_empty(),
+        "nothing to cancel"
+    );
+    let replies: Vec<_> = journal(h, oid)
+        .await
+        .into_iter()
+        .filter(|m| m.message.kind == MessageKind::ApprovalReply)
+        .collect();
+    assert_eq!(replies.len(), 1, "the gateway's refusal is journaled");
+    assert_eq!(
+        replies[0].result_code.as_deref(),
+        Some("01"),
+        "read, not unreadable"
+    );
+    assert!(h.sandbox.transactions().is_empty());
+
+    let next = pay(h, oid, "CARD", "approve", CARD).await;
+    assert_eq!(next.status, 303);
+    assert_eq!(state(h, oid).await, PaymentState::Approved);
+    assert_eq!(paid(h), 1);
+    assert_eq!(alerts(h, oid), 0);
+}
+
+/// The buyer rewrites the checkout form to 100 won (re-signing `P_CHKFAKE`
+/// with the public test HashKey) and drops `P_AMT` from the auth result, so
+/// only the approval reply shows the difference. The gateway approved 100
+/// won; the net cancel names 100 won (what was approved, not the order's
+/// 1,000) and the sandbox accepts it: the approval is withdrawn, never paid.
+pub async fn altered_form_net_cancelled_for_the_approved_amount(h: &Harness) {
+    let oid = "ORD-ALTER";
+    let page = checkout(h, oid, "CARD").await;
+    assert_eq!(page.status, 200);
+    let window = submit_altered(h, &page, |f| {
+        let ts = f.str("P_TIMESTAMP").to_owned();
+        let had_chkfake = f.get("P_CHKFAKE").is_some();
+        Form::from_pairs(f.pairs().iter().map(|(k, v)| {
+            let v = match k.as_str() {
+                "P_AMT" => "100".to_owned(),
+                "P_CHKFAKE" if had_chkfake => chkfake("100", oid, &ts, INIPAYTEST_MOBILE_HASH_KEY),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        }))
+    })
+    .await;
+    let result = press(h, &session_of(&window), "approve", CARD).await;
+    let next = submit_altered(h, &result, |f| {
+        Form::from_pairs(f.pairs().iter().filter(|(k, _)| k != "P_AMT").cloned())
+    })
+    .await;
+    assert_eq!(next.status, 303);
+    assert_eq!(state(h, oid).await, PaymentState::NetCancelled);
+    let txns = h.sandbox.transactions();
+    let txn = txns
+        .iter()
+        .find(|t| t.oid == oid)
+        .expect("the sandbox approved it");
+    assert_eq!(txn.amount, 100, "the gateway approved the altered amount");
+    assert_eq!(txn.status, TxnStatus::NetCancelled, "and withdrew it");
+    let cancels = net_cancel_requests(h, oid).await;
+    assert_eq!(cancels.len(), 1, "accepted at the first try: {cancels:?}");
+    assert!(cancels[0].contains("P_AMT=100&"), "{}", cancels[0]);
+    assert!(
+        cancels[0].contains("P_TID=INIMX_AUTH"),
+        "the auth TID by default"
+    );
+    assert_eq!(alerts(h, oid), 1, "the mismatch is alerted once");
+    assert_eq!(paid(h), 0);
+}
+
+/// With `NetCancelTid::Approval`, the net cancel of a mismatching approval
+/// names the approval reply's TID; the sandbox accepts either (PROTOCOL.md
+/// 2.8 leaves it open).
+pub async fn net_cancel_with_the_approval_tid(h: &Harness) {
+    let oid = "ORD-APPRTID";
+    h.sandbox
+        .inject(Endpoint::Approval, Fault::TamperOrderId, 1);
+    let next = pay(h, oid, "CARD", "approve", CARD).await;
+    assert_eq!(next.status, 303);
+    assert_eq!(state(h, oid).await, PaymentState::NetCancelled);
+    let txns = h.sandbox.transactions();
+    let txn = txns.iter().find(|t| t.oid == oid).expect("approved");
+    assert_eq!(txn.status, TxnStatus::NetCancelled);
+    let cancels = net_cancel_requests(h, oid).await;
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    assert!(
+        cancels[0].contains(&format!("P_TID={}", txn.tid)),
+        "{}",
+        cancels[0]
+    );
+    let p = h
+        .app
+        .ledger
+        .payment(&OrderId::new(oid).expect("id"))
+        .await
+        .expect("ledger")
+        .expect("payment");
+    assert_eq!(p.tid.map(|t| t.as_str().to_owned()), Some(txn.tid.clone()));
+}
+
+/// A genuine one-transaction result (account transfer without
+/// `twotrs_bank`): the result arrives only on `P_NOTI_URL`, twice; confirmed
+/// by inquiry and applied exactly once; the browser lands on `P_RETURN_URL`.
+pub async fn genuine_one_transaction_result_applied_once(h: &Harness) {
+    let oid = "ONE-BANK";
+    let page = checkout(h, oid, "BANK").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let session = open_window(h, &page).await;
+    // The noti is queued when the window completes: duplicate it then.
+    h.sandbox.inject(Endpoint::Noti, Fault::DuplicateNoti, 1);
+    let landing = press_any(h, &session, "approve", &[("bank_code", "04")]).await;
+    assert_eq!(landing.status, 303, "1trs: to P_RETURN_URL");
+    let to = landing.location.expect("Location");
+    assert!(to.contains("/return"), "{to}");
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, oid).await, PaymentState::Approved);
+    assert_eq!(paid(h), 1, "applied once");
+    assert_eq!(
+        notis_journaled(h, oid).await,
+        2,
+        "both deliveries journaled"
+    );
+    assert_eq!(alerts(h, oid), 0);
+    let attempts = h.sandbox.noti_attempts();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.http_status == Some(200) && a.reply == "OK"),
+        "{attempts:?}"
+    );
+}
+
+/// A deposit notification with Korean text (buyer name, bank name) in the
+/// charset the sandbox sends: applied once, answered `OK`, journaled in the
+/// charset it was read in.
+async fn korean_deposit_applied_once(
+    h: &Harness,
+    oid: &str,
+    sent_in: inipay_core::encoding::Charset,
+) {
+    let tid = issue_vbank(h, oid).await;
+    h.sandbox.deposit_vbank(&tid).expect("deposit");
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, oid).await, PaymentState::VbankDeposited);
+    assert_eq!(paid(h), 1);
+    let deposits: Vec<_> = journal(h, oid)
+        .await
+        .into_iter()
+        .filter(|m| m.message.kind == MessageKind::Noti && m.result_code.as_deref() == Some("02"))
+        .collect();
+    assert_eq!(deposits.len(), 1);
+    assert_eq!(deposits[0].message.charset, sent_in);
+    // Form-encoded: Korean text shows as escapes of non-ASCII bytes.
+    let body = &deposits[0].message.body;
+    assert!(
+        body.windows(2)
+            .any(|w| w[0] == b'%' && matches!(w[1], b'8'..=b'9' | b'A'..=b'F' | b'a'..=b'f')),
+        "the body carried Korean text: {}",
+        String::from_utf8_lossy(body)
+    );
+    let attempts: Vec<_> = h
+        .sandbox
+        .noti_attempts()
+        .into_iter()
+        .filter(|a| a.tid == tid && a.status == "02")
+        .collect();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(
+        (attempts[0].http_status, attempts[0].reply.as_str()),
+        (Some(200), "OK")
+    );
+}
+
+/// [`korean_deposit_applied_once`] with the notification in EUC-KR (the
+/// sandbox's default, INICIS's documented charset).
+pub async fn korean_deposit_in_euc_kr_applied_once(h: &Harness) {
+    korean_deposit_applied_once(h, "ORD-KR-EUC", inipay_core::encoding::Charset::EucKr).await;
+}
+
+/// [`korean_deposit_applied_once`] with the notification in UTF-8 (the
+/// payment's `P_CHARSET`; run with `Options::noti_in_p_charset`): read by
+/// the fallback of the EUC-KR-configured flow.
+pub async fn korean_deposit_in_utf8_applied_once(h: &Harness) {
+    korean_deposit_applied_once(h, "ORD-KR-UTF8", inipay_core::encoding::Charset::Utf8).await;
+}
+
+/// The phone number the buyer types in the sandbox's phone window.
+const PHONE: &str = "01098765432";
+/// A full card number a forged notification carries.
+const CARD_NUMBER: &str = "4111111111111111";
+
+/// Personal data at rest, over HTTP on a durable ledger whose files are
+/// under `files`: a phone payment (the approval reply carries the full
+/// `P_HPP_NUM`) and a forged notification carrying a full card number and
+/// phone number are journaled, and no full number is anywhere in the
+/// database files (scanned byte by byte, WAL included).
+pub async fn numbers_never_stored_in_full(h: &Harness, files: &std::path::Path) {
+    let next = pay(
+        h,
+        "ORD-PRIV",
+        "MOBILE",
+        "approve",
+        &[("phone", PHONE), ("carrier", "SKT")],
+    )
+    .await;
+    assert_eq!(next.status, 303);
+    assert_eq!(state(h, "ORD-PRIV").await, PaymentState::Approved);
+    let body = format!(
+        "P_TID=INIMX_CARDINIpayTest20240101120500999998&P_MID=INIpayTest&P_AUTH_DT=20240101120500&P_STATUS=00&P_TYPE=CARD&P_OID=ORD-PRIV&P_AMT={AMOUNT}&P_CARD_NUM={CARD_NUMBER}&P_HPP_NUM={PHONE}&P_RMESG1=&P_NOTI="
+    );
+    let r = post_noti(h, body).await;
+    assert_eq!((r.status, r.body.as_slice()), (200, b"OK".as_slice()));
+    assert_eq!(notis_journaled(h, "ORD-PRIV").await, 1);
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(files).expect("ledger dir") {
+        let path = entry.expect("entry").path();
+        bytes.extend(std::fs::read(&path).expect("ledger file"));
+    }
+    let find = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(find("ORD-PRIV"), "the scan sees the ledger's data");
+    assert!(!find(PHONE), "a full phone number is in the database files");
+    assert!(
+        !find(CARD_NUMBER),
+        "a full card number is in the database files"
+    );
+}
+
+/// Loose amounts (`01000`, ` 1000`, `+1000`) are refused wherever a message
+/// carries one (PROTOCOL.md 2.2: digits only): an auth result is never
+/// approved, a deposit notification is `400` (unreadable, journaled), and
+/// nothing changes.
+pub async fn loose_amounts_refused(h: &Harness) {
+    assert_eq!(checkout(h, "ORD-LOOSE", "CARD").await.status, 200);
+    let tid = issue_vbank(h, "ORD-LOOSE-V").await;
+    for amount in ["01000", "%201000", "%2B1000", "1000%20"] {
+        let body = format!(
+            "P_STATUS=00&P_RMESG1=&P_TID=INIMX_AUTHINIpayTest20240101120000999997&P_AMT={amount}&P_REQ_URL={}",
+            h.sandbox.url("/smart/payReq.ini")
+        );
+        let r = h
+            .http
+            .post(h.app.url("/next?oid=ORD-LOOSE"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("next");
+        assert_eq!(r.status().as_u16(), 303, "{amount}");
+        assert_eq!(
+            state(h, "ORD-LOOSE").await,
+            PaymentState::Created,
+            "{amount}"
+        );
+
+        let deposit = format!(
+            "P_TID={tid}&P_MID=INIpayTest&P_AUTH_DT=20240101120500&P_STATUS=02&P_TYPE=VBANK&P_OID=ORD-LOOSE-V&P_FN_CD1=88&P_AMT={amount}&P_RMESG1=&P_NOTI="
+        );
+        let r = post_noti(h, deposit).await;
+        assert_eq!(r.status, 400, "{amount}: {}", r.text());
+        assert_eq!(
+            state(h, "ORD-LOOSE-V").await,
+            PaymentState::VbankIssued,
+            "{amount}"
+        );
+    }
+    assert!(
+        h.sandbox
+            .transactions()
+            .iter()
+            .all(|t| t.oid != "ORD-LOOSE"),
+        "never sent for approval"
+    );
+    assert_eq!(
+        journal(h, "ORD-LOOSE").await.len(),
+        4,
+        "every auth result journaled"
+    );
     assert_eq!(paid(h), 0);
 }
