@@ -79,6 +79,22 @@ macro_rules! conformance {
             trust_scenario!(altered_form_net_cancelled_for_the_approved_amount);
             trust_scenario!(genuine_one_transaction_result_applied_once);
             trust_scenario!(loose_amounts_refused);
+            trust_scenario!(
+                inquiry_times_out_then_confirmed,
+                Options {
+                    client_timeout: Some(std::time::Duration::from_secs(1)),
+                    ..Options::default()
+                }
+            );
+            trust_scenario!(
+                parked_deposit_confirmed_later,
+                Options {
+                    when_unconfirmed: inipay_core::flow::WhenUnconfirmed::Park,
+                    ..Options::default()
+                }
+            );
+            trust_scenario!(forgeries_during_an_approval_in_flight);
+            trust_scenario!(one_transaction_after_a_failed_attempt);
             trust_scenario!(korean_deposit_in_euc_kr_applied_once);
             trust_scenario!(
                 korean_deposit_in_utf8_applied_once,
@@ -176,6 +192,8 @@ macro_rules! durable_trust {
                 on!(Sqlite, forged_auth_result_then_genuine_payment);
                 on!(Sqlite, altered_form_net_cancelled_for_the_approved_amount);
                 on!(Sqlite, genuine_one_transaction_result_applied_once);
+                on!(Sqlite, forgeries_during_an_approval_in_flight);
+                on!(Sqlite, one_transaction_after_a_failed_attempt);
             }
 
             mod postgres {
@@ -188,6 +206,8 @@ macro_rules! durable_trust {
                 on!(Postgres, forged_auth_result_then_genuine_payment);
                 on!(Postgres, altered_form_net_cancelled_for_the_approved_amount);
                 on!(Postgres, genuine_one_transaction_result_applied_once);
+                on!(Postgres, forgeries_during_an_approval_in_flight);
+                on!(Postgres, one_transaction_after_a_failed_attempt);
             }
         }
     )+};

@@ -40,9 +40,10 @@ pub enum NetCancelTid {
 /// What the gateway's approval reply said it approved, as far as it was
 /// readable: a net cancel names this amount and TID, never the ledger's
 /// expectation (a mismatch between the two is what is being cancelled).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Approval<'a> {
     tid: Option<&'a Tid>,
+    order_id: Option<OrderId>,
     amount: Option<Amount>,
 }
 
@@ -192,7 +193,9 @@ impl Flow {
                         Err(e) => NextOutcome::Error(e.into()),
                     };
                 };
-                let event = Event::Failed {
+                // Unsigned: never moves an order whose approval may be in
+                // flight (`Event::AuthFailed`); journaled either way.
+                let event = Event::AuthFailed {
                     code: f.result.code.clone(),
                 };
                 return match self.ledger.record(msg, Intent::new(o.clone(), event)).await {
@@ -369,6 +372,7 @@ impl Flow {
         // that difference is exactly what is being undone.
         let approval = Approval {
             tid: reply.tid.as_ref(),
+            order_id: reply.order_id.as_deref().and_then(|o| OrderId::new(o).ok()),
             amount: reply.amount,
         };
         match reply.verify(&Expected::new(
@@ -382,7 +386,9 @@ impl Flow {
                     amount: p.amount(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self.undo(auth, oid, expected, approval, reason, now).await;
+                    return self
+                        .undo(auth, oid, expected, approval.clone(), reason, now)
+                        .await;
                 }
                 let ev = FlowEvent::Paid {
                     order_id: oid.clone(),
@@ -402,7 +408,9 @@ impl Flow {
                     amount: v.amount_due(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self.undo(auth, oid, expected, approval, reason, now).await;
+                    return self
+                        .undo(auth, oid, expected, approval.clone(), reason, now)
+                        .await;
                 }
                 let ev = FlowEvent::VbankIssued {
                     order_id: oid.clone(),
@@ -478,11 +486,12 @@ impl Flow {
     /// Net-cancels the approval of `auth` (망취소, PROTOCOL.md 2.8) and
     /// records the outcome.
     ///
-    /// The request names what the gateway approved: the reply's `P_AMT`
-    /// first, then (when the gateway refuses that amount, or the reply was
-    /// unreadable) `requested`, the amount the order was checked out and
-    /// authenticated for. Net cancels are repeatable, so a refused first
-    /// try costs nothing; a timeout stops the attempts (outcome unknown).
+    /// The request names what the gateway approved: the reply's `P_OID` and
+    /// `P_AMT` first, then (when the gateway refuses those, or the reply was
+    /// unreadable) our order id and `requested`, the amount the order was
+    /// checked out and authenticated for. Net cancels are repeatable, so a
+    /// refused first try costs nothing; a timeout stops the attempts
+    /// (outcome unknown).
     async fn undo(
         &self,
         auth: &AuthSuccess,
@@ -497,16 +506,17 @@ impl Flow {
             (NetCancelTid::Approval, Some(t)) => t,
             _ => &auth.tid,
         };
-        let mut amounts = vec![];
-        if let Some(a) = approval.amount {
-            amounts.push(a);
-        }
-        if !amounts.contains(&requested) {
-            amounts.push(requested);
+        let approved = (
+            approval.order_id.clone().unwrap_or_else(|| oid.clone()),
+            approval.amount.unwrap_or(requested),
+        );
+        let mut tries = vec![approved];
+        if !tries.contains(&(oid.clone(), requested)) {
+            tries.push((oid.clone(), requested));
         }
         let mut last_refusal = None;
-        for amount in amounts {
-            let Some(request) = self.net_cancel_request(auth, tid, &oid, amount, now) else {
+        for (p_oid, amount) in tries {
+            let Some(request) = self.net_cancel_request(auth, tid, &p_oid, amount, now) else {
                 return self.undo_failed(tid, oid, reason, "request", now).await;
             };
             let outbound = Message::new(
@@ -641,14 +651,15 @@ impl Flow {
         }
     }
 
-    /// Records `event` with `msg`; `false` (logged) when the ledger failed.
+    /// Records `event` with `msg`; `false` (logged) when the ledger failed
+    /// or refused the event.
     async fn record_logged(&self, msg: Message, oid: &OrderId, event: Event) -> bool {
         match self
             .ledger
             .record(msg, Intent::new(oid.clone(), event))
             .await
         {
-            Ok(_) => true,
+            Ok(r) => refused_logged(oid, &r.applied),
             Err(e) => {
                 tracing::error!(order_id = %oid, error = %e, "could not record a net-cancel outcome");
                 false
@@ -705,7 +716,7 @@ impl Flow {
             .record(msg, Intent::new(oid.clone(), event))
             .await
         {
-            Ok(_) => true,
+            Ok(r) => refused_logged(oid, &r.applied),
             Err(e) => {
                 tracing::error!(order_id = %oid, error = %e, "could not record a local flow event");
                 false
@@ -743,5 +754,17 @@ impl Flow {
             reason: reason.to_owned(),
         };
         self.emit_unacknowledged(&ev).await;
+    }
+}
+
+/// `true` unless the ledger refused the event (then logged: the journal
+/// keeps the message, the payment did not take the event).
+fn refused_logged(oid: &OrderId, applied: &Applied) -> bool {
+    match applied {
+        Applied::Rejected(r) => {
+            tracing::error!(order_id = %oid, rejection = %r, "the ledger refused a flow event");
+            false
+        }
+        _ => true,
     }
 }

@@ -140,7 +140,8 @@ impl Flow {
             (NotiStatus::VbankDeposit, _) => Claim::Deposited,
             (NotiStatus::Failure, _)
                 if payment.result_path == ResultPath::OneTransaction
-                    && payment.state == PaymentState::Created =>
+                    && payment.state.is_payable()
+                    && payment.state != PaymentState::Authenticated =>
             {
                 tracing::info!(order_id = %oid, "one-transaction payment failed; the order stays payable");
                 return self.journal_noti(msg, NotiReply::OK).await;
@@ -441,7 +442,9 @@ fn settle(payment: &Payment, found: &Found) -> Settled {
         return Settled::Mismatch("notification amount differs from the order; not applied");
     }
     let moves = match found.claim {
-        Claim::Approved => matches!(payment.state, Created | Authenticated),
+        // A one-transaction retry after a failed attempt; never straight
+        // from a withdrawn approval (PaymentState::can_move_to).
+        Claim::Approved => payment.state.is_payable() && payment.state != NetCancelled,
         Claim::Deposited => payment.state == VbankIssued && same_tid,
     };
     if moves {

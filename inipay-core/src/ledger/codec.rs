@@ -44,7 +44,9 @@ pub(crate) fn intent_to_json(intent: &Intent) -> String {
             r.amount = Some(amount.get());
         }
         Event::CancelledByUser => {}
-        Event::Failed { code } | Event::Declined { code } => r.code = Some(code.clone()),
+        Event::AuthFailed { code } | Event::Failed { code } | Event::Declined { code } => {
+            r.code = Some(code.clone())
+        }
         Event::Noti {
             tid,
             status,
@@ -91,6 +93,7 @@ pub(crate) fn intent_from_json(text: &str) -> Result<Intent, LedgerError> {
             amount: amount()?,
         },
         "cancelled_by_user" => Event::CancelledByUser,
+        "auth_failed" => Event::AuthFailed { code: code()? },
         "failed" => Event::Failed { code: code()? },
         "declined" => Event::Declined { code: code()? },
         "approved" => Event::Approved {
@@ -122,9 +125,10 @@ pub(crate) fn intent_from_json(text: &str) -> Result<Intent, LedgerError> {
     Ok(Intent { order_id, event })
 }
 
-const EVENT_KINDS: [&str; 11] = [
+const EVENT_KINDS: [&str; 12] = [
     "authenticated",
     "cancelled_by_user",
+    "auth_failed",
     "failed",
     "declined",
     "approved",
@@ -228,6 +232,7 @@ mod tests {
                 amount: a,
             },
             Event::CancelledByUser,
+            Event::AuthFailed { code: "01".into() },
             Event::Failed { code: "01".into() },
             Event::Declined {
                 code: "V013".into(),

@@ -227,9 +227,7 @@ impl Ledger for MemoryStore {
             let mut g = self.lock();
             if let Some(existing) = g.payments.get_mut(&p.order_id) {
                 return if existing.amount == p.amount && existing.mid == p.mid {
-                    if p.result_path == ResultPath::OneTransaction
-                        && existing.state == PaymentState::Created
-                    {
+                    if p.result_path == ResultPath::OneTransaction && existing.state.is_payable() {
                         existing.result_path = ResultPath::OneTransaction;
                     }
                     Ok(Created::Existing)

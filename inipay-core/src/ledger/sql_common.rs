@@ -258,11 +258,14 @@ const INSERT_PAYMENT: &str = "INSERT INTO ledger_payments \
     (order_id, mid, amount, state, refunded, net_cancel_failures, created_at, updated_at, version, \
     result_path) VALUES ($1, $2, $3, 'created', 0, 0, $4, $4, 0, $5) \
     ON CONFLICT (order_id) DO NOTHING";
-/// A one-transaction checkout of an existing payment still in `created`
-/// records its path (never reset to two-transaction). The version moves, so
-/// a writer that decided on the old row re-checks.
+/// A one-transaction checkout of an existing payment that is still payable
+/// ([`PaymentState::is_payable`](crate::ledger::PaymentState::is_payable):
+/// a retry after a failed attempt) records its path (never reset to
+/// two-transaction). The version moves, so a writer that decided on the old
+/// row re-checks.
 const SET_ONE_TRANSACTION: &str = "UPDATE ledger_payments SET result_path = '1trs', \
-    version = version + 1 WHERE order_id = $1 AND state = 'created' AND result_path <> '1trs'";
+    version = version + 1 WHERE order_id = $1 AND state IN ('created', 'authenticated', \
+    'declined', 'cancelled_by_user', 'failed', 'net_cancelled') AND result_path <> '1trs'";
 const PENDING: &str = "SELECT m.id FROM ledger_messages m \
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
     WHERE m.intent IS NOT NULL AND m.outcome IS NULL AND a.message_id IS NULL ORDER BY m.id";

@@ -9,16 +9,19 @@
 //! created -> authenticated -> approved | declined | cancelled_by_user | net_cancelled | failed
 //!                          -> vbank_issued -> vbank_deposited | vbank_expired      (가상계좌)
 //! approved | vbank_deposited -> partially_refunded -> refunded                    (부분취소/취소)
-//! declined | cancelled_by_user | failed -> (payable again, like created)
+//! declined | cancelled_by_user | failed | net_cancelled -> (payable again, like created)
 //! ```
 //!
 //! A failed attempt (a cancel in the payment window, a decline, an approval
 //! the gateway refused) leaves the order **payable**: the buyer may try again,
 //! and an attacker who posts a forged auth result can at worst make one
 //! attempt fail, never lock the order. Each attempt is its own event (keyed
-//! by its journal message); a repeated auth TID is a duplicate. Only money
-//! outcomes end a payment: approved, deposited, net-cancelled, expired,
-//! refunded.
+//! by its journal message); a repeated auth TID is a duplicate. An
+//! unsigned failure from the browser ([`Event::AuthFailed`]) never touches
+//! an order whose approval is in flight (`authenticated`). A net cancel
+//! (withdrawn approval) leaves the order payable too, through a new
+//! authentication only (the withdrawn approval never counts again). Only
+//! money outcomes end a payment: approved, deposited, expired, refunded.
 //!
 //! ```
 //! use inipay_core::ledger::{Event, PaymentState};
@@ -115,14 +118,14 @@ impl PaymentState {
         )
     }
 
-    /// Whether the order can still be paid: nothing was charged and no
-    /// attempt is in flight beyond authentication (`created`, `authenticated`,
-    /// or a failed attempt: `declined`, `cancelled_by_user`, `failed`).
+    /// Whether the order can still be paid: nothing is charged (`created`,
+    /// `authenticated`, a failed attempt: `declined`, `cancelled_by_user`,
+    /// `failed`, or an approval withdrawn by net cancel: `net_cancelled`).
     pub fn is_payable(self) -> bool {
         use PaymentState::*;
         matches!(
             self,
-            Created | Authenticated | Declined | CancelledByUser | Failed
+            Created | Authenticated | Declined | CancelledByUser | Failed | NetCancelled
         )
     }
 
@@ -138,9 +141,22 @@ impl PaymentState {
     pub fn can_move_to(self, to: PaymentState) -> bool {
         use PaymentState::*;
         match self {
+            // A withdrawn approval is never approved again directly (a late
+            // or re-applied reply of the cancelled attempt must not count):
+            // a new attempt authenticates first.
+            NetCancelled => matches!(
+                to,
+                Authenticated | Declined | CancelledByUser | Failed | NetCancelled
+            ),
             Created | Declined | CancelledByUser | Failed => matches!(
                 to,
-                Authenticated | Approved | VbankIssued | Declined | CancelledByUser | Failed
+                Authenticated
+                    | Approved
+                    | VbankIssued
+                    | Declined
+                    | CancelledByUser
+                    | Failed
+                    | NetCancelled
             ),
             Authenticated => matches!(
                 to,
@@ -155,7 +171,7 @@ impl PaymentState {
             Approved => matches!(to, NetCancelled | PartiallyRefunded | Refunded),
             VbankIssued => matches!(to, VbankDeposited | VbankExpired | NetCancelled),
             VbankDeposited | PartiallyRefunded => matches!(to, PartiallyRefunded | Refunded),
-            NetCancelled | VbankExpired | Refunded => false,
+            VbankExpired | Refunded => false,
         }
     }
 }
@@ -181,8 +197,16 @@ pub enum Event {
     },
     /// The buyer cancelled on the payment window.
     CancelledByUser,
-    /// Authentication or approval failed (not a decline); `code` is the
-    /// gateway's result code.
+    /// The browser delivered a failed auth result (`P_STATUS` other than
+    /// `00` on `P_NEXT_URL`, PROTOCOL.md 2.4). Unsigned: it moves a payable
+    /// order to `failed`, but never one that is `authenticated` (an approval
+    /// may be in flight) or beyond.
+    AuthFailed {
+        /// The raw `P_STATUS`.
+        code: String,
+    },
+    /// Approval failed (not a decline) as the gateway answered our own
+    /// call, or a local failure before it; `code` is the result code.
     Failed {
         /// The raw result code (`P_STATUS`, `resultCode`).
         code: String,
@@ -261,6 +285,7 @@ impl Event {
         match self {
             Event::Authenticated { .. } => "authenticated",
             Event::CancelledByUser => "cancelled_by_user",
+            Event::AuthFailed { .. } => "auth_failed",
             Event::Failed { .. } => "failed",
             Event::Declined { .. } => "declined",
             Event::Approved { .. } => "approved",
@@ -288,9 +313,10 @@ impl Event {
             Event::Refunded { refund_tid, .. } => format!("refund:{refund_tid}"),
             // Attempt outcomes without a TID: keyed by their journal
             // message too ([`Event::keyed_by_message`]).
-            Event::CancelledByUser | Event::Failed { .. } | Event::Declined { .. } => {
-                "outcome".to_owned()
-            }
+            Event::CancelledByUser
+            | Event::AuthFailed { .. }
+            | Event::Failed { .. }
+            | Event::Declined { .. } => "outcome".to_owned(),
             // Each failed attempt counts: keyed by its journal message.
             Event::NetCancelFailed { tid, .. } => format!("net_cancel_failed:{tid}"),
         }
@@ -305,6 +331,7 @@ impl Event {
             self,
             Event::NetCancelFailed { .. }
                 | Event::CancelledByUser
+                | Event::AuthFailed { .. }
                 | Event::Failed { .. }
                 | Event::Declined { .. }
         )
@@ -507,6 +534,12 @@ fn step(cur: &Snapshot, event: &Event) -> Result<Snapshot, Rejection> {
             next.auth_tid = Some(tid.clone());
         }
         Event::CancelledByUser => goto(&mut next, CancelledByUser)?,
+        Event::AuthFailed { .. } => {
+            if cur.state == Authenticated {
+                return Err(invalid());
+            }
+            goto(&mut next, Failed)?;
+        }
         Event::Failed { .. } => goto(&mut next, Failed)?,
         Event::Declined { .. } => goto(&mut next, Declined)?,
         Event::Approved { tid, amount } => approve(cur, &mut next, tid, *amount, Approved)?,
@@ -551,13 +584,10 @@ fn step(cur: &Snapshot, event: &Event) -> Result<Snapshot, Rejection> {
                 next.tid = Some(tid.clone());
             }
         }
-        Event::NetCancelFailed { tid, .. } => {
-            if cur.tid.as_ref().is_some_and(|t| t != tid) {
-                return Err(Rejection::TidMismatch);
-            }
-            if !cur.state.can_move_to(NetCancelled) {
-                return Err(invalid());
-            }
+        Event::NetCancelFailed { .. } => {
+            // An approval we could not withdraw may have captured money,
+            // whichever attempt of the order it belonged to: always
+            // counted (state unchanged), so the reconciliation lists it.
             next.net_cancel_failures = cur.net_cancel_failures.saturating_add(1);
         }
         Event::VbankExpired { tid } => {
@@ -738,11 +768,7 @@ mod tests {
 
     #[test]
     fn transition_table_has_no_way_out_of_terminal_states() {
-        for from in [
-            PaymentState::NetCancelled,
-            PaymentState::VbankExpired,
-            PaymentState::Refunded,
-        ] {
+        for from in [PaymentState::VbankExpired, PaymentState::Refunded] {
             for to in PaymentState::ALL {
                 assert!(!from.can_move_to(to), "{from} -> {to}");
             }
@@ -764,6 +790,7 @@ mod tests {
             PaymentState::Declined,
             PaymentState::CancelledByUser,
             PaymentState::Failed,
+            PaymentState::NetCancelled,
         ] {
             assert!(from.is_payable());
             let mut cur = snap(from);
@@ -772,10 +799,18 @@ mod tests {
                 to_state(decide(Some(&cur), &auth("1"))),
                 PaymentState::Authenticated
             );
-            assert_eq!(
-                to_state(decide(Some(&cur), &approved)),
-                PaymentState::Approved
-            );
+            if from == PaymentState::NetCancelled {
+                // Only through a new authentication.
+                assert!(matches!(
+                    decide(Some(&cur), &approved),
+                    Decision::Reject(Rejection::InvalidTransition { .. })
+                ));
+            } else {
+                assert_eq!(
+                    to_state(decide(Some(&cur), &approved)),
+                    PaymentState::Approved
+                );
+            }
             // Another failed attempt: state unchanged, recorded.
             let again = Event::Failed { code: "01".into() };
             assert_eq!(to_state(decide(Some(&cur), &again)), PaymentState::Failed);
@@ -809,6 +844,56 @@ mod tests {
                 Decision::Reject(Rejection::InvalidTransition { .. })
             ));
         }
+    }
+
+    #[test]
+    fn unsigned_failure_never_touches_an_approval_in_flight() {
+        let forged = Event::AuthFailed { code: "01".into() };
+        let mut cur = snap(PaymentState::Authenticated);
+        cur.tid = None;
+        assert!(matches!(
+            decide(Some(&cur), &forged),
+            Decision::Reject(Rejection::InvalidTransition { .. })
+        ));
+        // ... while our own approval call's refusal does move it.
+        let refused = Event::Failed { code: "01".into() };
+        assert_eq!(to_state(decide(Some(&cur), &refused)), PaymentState::Failed);
+        let mut created = snap(PaymentState::Created);
+        created.tid = None;
+        assert_eq!(
+            to_state(decide(Some(&created), &forged)),
+            PaymentState::Failed
+        );
+    }
+
+    #[test]
+    fn net_cancel_after_a_failed_attempt_is_recorded_and_payable() {
+        let mut cur = snap(PaymentState::Failed);
+        cur.tid = None;
+        let cancelled = Event::NetCancelled { tid: tid("7") };
+        let Decision::Write(next) = decide(Some(&cur), &cancelled) else {
+            panic!("refused")
+        };
+        assert_eq!(next.state, PaymentState::NetCancelled);
+        assert!(next.state.is_payable());
+        let failed = Event::NetCancelFailed {
+            tid: tid("7"),
+            code: "01".into(),
+        };
+        for s in PaymentState::ALL {
+            let Decision::Write(n) = decide(Some(&snap(s)), &failed) else {
+                panic!("{s}: a failed net cancel is always counted")
+            };
+            assert_eq!((n.state, n.net_cancel_failures), (s, 1));
+        }
+        // A late net cancel of another attempt never undoes a paid order.
+        assert_eq!(
+            decide(
+                Some(&snap(PaymentState::Approved)),
+                &Event::NetCancelled { tid: tid("6") }
+            ),
+            Decision::Reject(Rejection::TidMismatch)
+        );
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub struct AppUnderTest {
     pub mount: String,
     /// The app's payment ledger.
     pub ledger: Arc<dyn Ledger>,
+    /// The app's flow (for the calls an app makes itself, such as
+    /// [`Flow::confirm_parked`]).
+    pub flow: Arc<Flow>,
 }
 
 impl AppUnderTest {
@@ -167,6 +170,11 @@ pub struct Options {
     /// The sandbox sends notifications in the payment's `P_CHARSET` (UTF-8
     /// here) instead of EUC-KR (PROTOCOL.md 8.4 is open; default `false`).
     pub noti_in_p_charset: bool,
+    /// The gateway client's whole-request timeout (default: the client's).
+    pub client_timeout: Option<std::time::Duration>,
+    /// What the flow does with a notification it cannot confirm yet
+    /// (default: ask INICIS to retry).
+    pub when_unconfirmed: inipay_core::flow::WhenUnconfirmed,
 }
 
 /// One scenario's world: sandbox, app, event recorder, HTTP client.
@@ -220,6 +228,11 @@ impl Harness {
         let mut config = FlowConfig::new(&base_url, MOUNT).expect("flow config");
         config.noti_sources = options.noti_sources;
         config.net_cancel_tid = options.net_cancel_tid;
+        config.confirm.when_unconfirmed = options.when_unconfirmed;
+        let mut client_config = ClientConfig::default();
+        if let Some(t) = options.client_timeout {
+            client_config.total_timeout = t;
+        }
         let ledger: Arc<dyn Ledger> = options
             .ledger
             .clone()
@@ -227,13 +240,14 @@ impl Harness {
         let events = Arc::new(Recorder::default());
         let flow = Flow::new(
             merchant,
-            GatewayClient::new(ClientConfig::default()).expect("gateway client"),
+            GatewayClient::new(client_config).expect("gateway client"),
             ledger.clone(),
             config,
         )
         .with_events(events.clone());
+        let flow = Arc::new(flow);
         let spec = AppSpec {
-            flow: Arc::new(flow),
+            flow: flow.clone(),
             source: Arc::new(shop::Shop),
             result_page,
             now: fixed_now,
@@ -248,6 +262,7 @@ impl Harness {
                 base_url,
                 mount: MOUNT.to_owned(),
                 ledger,
+                flow,
             },
             events,
             http: reqwest::Client::builder()

@@ -191,6 +191,30 @@ pub async fn tampered_amount_net_cancelled(h: &Harness) {
         .expect("the sandbox approved it");
     assert_eq!(txn.status, TxnStatus::NetCancelled);
     assert_eq!(paid_events(h, "ORD-TAMPER"), 0);
+    // The reply's amount (1,001) first, refused by the gateway, then the
+    // amount the approval was requested for (1,000), accepted.
+    let oid = inipay_core::types::OrderId::new("ORD-TAMPER").expect("id");
+    let cancels: Vec<String> = h
+        .app
+        .ledger
+        .messages_of(&oid)
+        .await
+        .expect("ledger")
+        .into_iter()
+        .filter(|m| m.message.kind == inipay_core::ledger::MessageKind::NetCancelRequest)
+        .map(|m| String::from_utf8_lossy(&m.message.body).into_owned())
+        .collect();
+    assert_eq!(cancels.len(), 2, "{cancels:?}");
+    assert!(
+        cancels[0].contains(&format!("P_AMT={}&", AMOUNT + 1)),
+        "{}",
+        cancels[0]
+    );
+    assert!(
+        cancels[1].contains(&format!("P_AMT={AMOUNT}&")),
+        "{}",
+        cancels[1]
+    );
 }
 
 /// Issues a virtual account for `order_id` through the browser and returns

@@ -273,8 +273,8 @@ pub async fn altered_form_net_cancelled_for_the_approved_amount(h: &Harness) {
 }
 
 /// With `NetCancelTid::Approval`, the net cancel of a mismatching approval
-/// names the approval reply's TID; the sandbox accepts either (PROTOCOL.md
-/// 2.8 leaves it open).
+/// (the reply names another order id) names the approval reply's TID; the
+/// sandbox accepts either TID (PROTOCOL.md 2.8 leaves it open).
 pub async fn net_cancel_with_the_approval_tid(h: &Harness) {
     let oid = "ORD-APPRTID";
     h.sandbox
@@ -285,13 +285,23 @@ pub async fn net_cancel_with_the_approval_tid(h: &Harness) {
     let txns = h.sandbox.transactions();
     let txn = txns.iter().find(|t| t.oid == oid).expect("approved");
     assert_eq!(txn.status, TxnStatus::NetCancelled);
+    // The reply's (tampered) order id first, refused; then ours, accepted;
+    // both name the approval TID.
     let cancels = net_cancel_requests(h, oid).await;
-    assert_eq!(cancels.len(), 1, "{cancels:?}");
+    assert_eq!(cancels.len(), 2, "{cancels:?}");
     assert!(
-        cancels[0].contains(&format!("P_TID={}", txn.tid)),
+        cancels[0].contains(&format!("P_OID={oid}X&")),
         "{}",
         cancels[0]
     );
+    assert!(
+        cancels[1].contains(&format!("P_OID={oid}&")),
+        "{}",
+        cancels[1]
+    );
+    for c in &cancels {
+        assert!(c.starts_with(&format!("P_TID={}&", txn.tid)), "{c}");
+    }
     let p = h
         .app
         .ledger
@@ -481,4 +491,185 @@ pub async fn loose_amounts_refused(h: &Harness) {
         "every auth result journaled"
     );
     assert_eq!(paid(h), 0);
+}
+
+async fn post_next(h: &Harness, oid: &str, body: String) -> u16 {
+    h.http
+        .post(h.app.url(&format!("/next?oid={oid}")))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("next")
+        .status()
+        .as_u16()
+}
+
+/// While the genuine approval is in flight (the sandbox holds its reply
+/// until the test moves the clock), an attacker posts a failed auth result
+/// and a forged successful one with an invented TID. Neither may hide the
+/// genuine approval: it comes back with another amount, is net-cancelled,
+/// and that is recorded (not refused by a state the forgeries caused); the
+/// order stays payable and the buyer then pays.
+pub async fn forgeries_during_an_approval_in_flight(h: &Harness) {
+    let oid = "ORD-RACE";
+    let page = checkout(h, oid, "CARD").await;
+    let session = open_window(h, &page).await;
+    let result = press(h, &session, "approve", CARD).await;
+    h.sandbox
+        .inject(Endpoint::Approval, Fault::Delay { millis: 60_000 }, 1);
+    h.sandbox.inject(Endpoint::Approval, Fault::TamperAmount, 1);
+    let genuine = super::browser::submit(h, &result);
+    let attacker = async {
+        // Wait until the genuine auth result is recorded (the approval is
+        // then on its way to the sandbox, which holds the reply).
+        for _ in 0..500 {
+            if state(h, oid).await == PaymentState::Authenticated {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(state(h, oid).await, PaymentState::Authenticated);
+        let failed = "P_STATUS=01&P_RMESG1=".to_owned();
+        assert_eq!(post_next(h, oid, failed).await, 303);
+        assert_eq!(
+            state(h, oid).await,
+            PaymentState::Authenticated,
+            "an unsigned failure never touches an approval in flight"
+        );
+        let forged = format!(
+            "P_STATUS=00&P_RMESG1=&P_TID=INIMX_AUTHINIpayTest20240101120000999996&P_AMT={AMOUNT}&P_REQ_URL={}",
+            h.sandbox.url("/smart/payReq.ini")
+        );
+        assert_eq!(post_next(h, oid, forged).await, 303);
+        assert_eq!(
+            state(h, oid).await,
+            PaymentState::Failed,
+            "the forged attempt failed"
+        );
+        // Let the sandbox answer the genuine approval.
+        h.clock.advance(std::time::Duration::from_secs(61));
+    };
+    let (next, ()) = tokio::join!(genuine, attacker);
+    assert_eq!(next.status, 303);
+    assert_eq!(
+        state(h, oid).await,
+        PaymentState::NetCancelled,
+        "recorded, not refused"
+    );
+    let txns = h.sandbox.transactions();
+    let txn = txns.iter().find(|t| t.oid == oid).expect("approved");
+    assert_eq!(txn.status, TxnStatus::NetCancelled);
+    let p = h
+        .app
+        .ledger
+        .payment(&OrderId::new(oid).expect("id"))
+        .await
+        .expect("ledger")
+        .expect("payment");
+    assert_eq!(p.net_cancel_failures, 0);
+    assert_eq!(paid(h), 0);
+
+    let again = pay(h, oid, "CARD", "approve", CARD).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(state(h, oid).await, PaymentState::Approved);
+    assert_eq!(paid(h), 1);
+}
+
+/// A failed card attempt, then the same order paid by account transfer in
+/// one transaction: the retry's checkout records the one-transaction path,
+/// so its notification is confirmed and applied once.
+pub async fn one_transaction_after_a_failed_attempt(h: &Harness) {
+    let oid = "ONE-RETRY";
+    let first = pay(h, oid, "CARD", "cancel", &[]).await;
+    assert_eq!(first.status, 303);
+    assert_eq!(state(h, oid).await, PaymentState::Failed);
+    let page = checkout(h, oid, "BANK").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let session = open_window(h, &page).await;
+    let landing = press_any(h, &session, "approve", &[("bank_code", "04")]).await;
+    assert_eq!(landing.status, 303);
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, oid).await, PaymentState::Approved);
+    assert_eq!(paid(h), 1);
+    assert_eq!(alerts(h, oid), 0);
+}
+
+/// The inquiry really times out (the sandbox holds its reply past the
+/// client's 1 s timeout, on the first call and the client's one retry): the
+/// deposit is not applied, INICIS is asked to retry (`503`); on the
+/// redelivery the gateway answers and it is applied once.
+pub async fn inquiry_times_out_then_confirmed(h: &Harness) {
+    let tid = issue_vbank(h, "ORD-TIMEOUT").await;
+    h.sandbox
+        .inject(Endpoint::Inquiry, Fault::Delay { millis: 3_600_000 }, 2);
+    h.sandbox.deposit_vbank(&tid).expect("deposit");
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, "ORD-TIMEOUT").await, PaymentState::VbankIssued);
+    let first: Vec<_> = h
+        .sandbox
+        .noti_attempts()
+        .into_iter()
+        .filter(|a| a.tid == tid && a.status == "02")
+        .collect();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].http_status, Some(503), "{first:?}");
+    assert_eq!(paid(h), 0);
+    // INICIS retries about every 10 minutes; the held replies are released.
+    h.clock.advance(std::time::Duration::from_secs(11 * 60));
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, "ORD-TIMEOUT").await, PaymentState::VbankDeposited);
+    assert_eq!(paid(h), 1);
+}
+
+/// With `WhenUnconfirmed::Park`, a deposit the gateway cannot confirm yet
+/// (no answer to the inquiry) is answered `OK`, parked and not applied;
+/// `Flow::confirm_parked` asks again and applies it once.
+pub async fn parked_deposit_confirmed_later(h: &Harness) {
+    let tid = issue_vbank(h, "ORD-PARK").await;
+    h.sandbox.inject(Endpoint::Inquiry, Fault::Http500, 2);
+    h.sandbox.deposit_vbank(&tid).expect("deposit");
+    h.sandbox.deliver_due().await;
+    let attempts: Vec<_> = h
+        .sandbox
+        .noti_attempts()
+        .into_iter()
+        .filter(|a| a.tid == tid && a.status == "02")
+        .collect();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(
+        (attempts[0].http_status, attempts[0].reply.as_str()),
+        (Some(200), "OK")
+    );
+    assert_eq!(
+        state(h, "ORD-PARK").await,
+        PaymentState::VbankIssued,
+        "parked, not applied"
+    );
+    assert_eq!(h.app.ledger.unconfirmed(10).await.expect("ledger").len(), 1);
+    assert_eq!(paid(h), 0);
+
+    let now = inipay_core::time::Timestamp::from_unix_millis(super::T0 + 60_000);
+    let outcomes = h.app.flow.confirm_parked(now).await.expect("confirm");
+    assert_eq!(outcomes, vec![inipay_core::flow::ParkedOutcome::Applied]);
+    assert_eq!(state(h, "ORD-PARK").await, PaymentState::VbankDeposited);
+    assert!(
+        h.app
+            .ledger
+            .unconfirmed(10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+    assert_eq!(paid(h), 1);
+    // Asking again changes nothing.
+    assert!(
+        h.app
+            .flow
+            .confirm_parked(now)
+            .await
+            .expect("confirm")
+            .is_empty()
+    );
+    assert_eq!(paid(h), 1);
 }
