@@ -13,8 +13,8 @@ mod ledger_support;
 
 use inipay_core::encoding::{Charset, Form};
 use inipay_core::ledger::{
-    Direction, Event, Ledger, MemoryStore, Message, MessageKind, NewPayment, PostgresStore,
-    SqliteOptions, SqliteStore, Synchronous,
+    BodyDigestKey, Direction, Event, Ledger, MemoryStore, Message, MessageKind, NewPayment,
+    PostgresStore, SqliteOptions, SqliteStore, Synchronous,
 };
 use inipay_core::types::Amount;
 use ledger_support::*;
@@ -127,8 +127,13 @@ async fn write_all(l: &dyn Ledger) {
     for (e, (_, charset, body)) in journal.iter().zip(messages()) {
         assert_eq!(
             e.body_sha256,
+            Some(keyed_digest(&body)),
+            "the digest is the keyed one of the bytes received"
+        );
+        assert_ne!(
+            e.body_sha256,
             Some(<[u8; 32]>::from(Sha256::digest(&body))),
-            "the digest is of the bytes received"
+            "never a plain hash of a body with a number (reversible by trying every number)"
         );
         assert_no_personal_data(&e.message.body, "stored body");
         assert_no_personal_data(e.masked.as_deref().unwrap().as_bytes(), "masked copy");
@@ -174,7 +179,52 @@ fn assert_no_personal_data(bytes: &[u8], what: &str) {
 
 #[tokio::test]
 async fn memory_store_keeps_no_personal_data() {
-    write_all(&MemoryStore::new()).await;
+    write_all(&MemoryStore::new().with_body_digest_key(digest_key())).await;
+}
+
+/// The test's body digest key.
+fn digest_key() -> BodyDigestKey {
+    BodyDigestKey::new([0x5A; 32])
+}
+
+/// HMAC-SHA256 of `body` under [`digest_key`], computed independently.
+fn keyed_digest(body: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[0x5A; 32]).unwrap();
+    mac.update(body);
+    mac.finalize().into_bytes().into()
+}
+
+/// Without a digest key, a body that carried personal data gets no digest
+/// at all; a body without any gets its plain SHA-256.
+#[tokio::test]
+async fn without_a_digest_key_numbers_get_no_digest() {
+    let l = MemoryStore::new();
+    let o = oid("PRIV-2");
+    for (kind, charset, body) in messages() {
+        let m = Message::new(kind, Direction::Inbound, charset, body, at(1)).order(o.clone());
+        l.append(m, None).await.unwrap();
+    }
+    let clean = b"P_STATUS=00&P_TID=T1".to_vec();
+    let m = Message::new(
+        MessageKind::Noti,
+        Direction::Inbound,
+        Charset::EucKr,
+        clean.clone(),
+        at(2),
+    )
+    .order(o.clone());
+    l.append(m, None).await.unwrap();
+    let journal = l.messages_of(&o).await.unwrap();
+    let (last, numbers) = journal.split_last().unwrap();
+    assert!(
+        numbers.iter().all(|e| e.body_sha256.is_none()),
+        "{numbers:?}"
+    );
+    assert_eq!(
+        last.body_sha256,
+        Some(<[u8; 32]>::from(Sha256::digest(&clean)))
+    );
 }
 
 /// The SQLite database files, concatenated.
@@ -191,7 +241,9 @@ fn sqlite_files(dir: &TempDir) -> Vec<u8> {
 #[tokio::test]
 async fn sqlite_database_file_holds_no_full_number() {
     let dir = TempDir::new("privacy");
-    let store = sqlite_store(&dir, true).await;
+    let mut o = SqliteOptions::new(dir.path().join("ledger.db"));
+    o.body_digest_key = Some(digest_key());
+    let store = SqliteStore::open_with(o).await.unwrap();
     write_all(&store).await;
     // Open: the commits are in the WAL.
     let open = sqlite_files(&dir);
@@ -238,7 +290,9 @@ async fn postgres_bytes(store: &PostgresStore) -> Vec<u8> {
 #[tokio::test]
 async fn postgres_rows_hold_no_full_number() {
     with_postgres("postgres_rows_hold_no_full_number", |url| async move {
-        let store = postgres_store(&url, 4, true).await;
+        let mut o = inipay_core::ledger::PostgresOptions::new(&url);
+        o.body_digest_key = Some(digest_key());
+        let store = PostgresStore::connect_with(o).await.unwrap();
         write_all(&store).await;
         let bytes = postgres_bytes(&store).await;
         assert!(
@@ -310,7 +364,8 @@ async fn retention_purges_old_bodies_once(l: &impl Purge) {
     );
     assert_eq!(
         old.body_sha256,
-        Some(<[u8; 32]>::from(Sha256::digest(body("OLD"))))
+        Some(keyed_digest(&body("OLD"))),
+        "the digest stays"
     );
     assert_eq!(old.message.kind, before[0].message.kind);
     assert_eq!(new, &before[1], "younger messages untouched");
@@ -318,7 +373,9 @@ async fn retention_purges_old_bodies_once(l: &impl Purge) {
 
 #[tokio::test]
 async fn memory_store_retention_purges_old_bodies_once() {
-    let store = MemoryStore::new().with_raw_body_retention_days(30);
+    let store = MemoryStore::new()
+        .with_raw_body_retention_days(30)
+        .with_body_digest_key(digest_key());
     retention_purges_old_bodies_once(&store).await;
     assert_eq!(
         MemoryStore::new().purge(u64::MAX).await,
@@ -370,6 +427,7 @@ async fn sqlite_retention_purge_is_the_only_change_allowed() {
     let mut o = SqliteOptions::new(dir.path().join("ledger.db"));
     o.synchronous = Synchronous::Normal;
     o.raw_body_retention_days = Some(30);
+    o.body_digest_key = Some(digest_key());
     let store = SqliteStore::open_with(o).await.unwrap();
     retention_purges_old_bodies_once(&store).await;
     other_changes_fail(store.pool(), "X''", false).await;
@@ -384,6 +442,7 @@ async fn postgres_retention_purge_is_the_only_change_allowed() {
         |url| async move {
             let mut o = inipay_core::ledger::PostgresOptions::new(&url);
             o.raw_body_retention_days = Some(30);
+            o.body_digest_key = Some(digest_key());
             let store = PostgresStore::connect_with(o).await.unwrap();
             retention_purges_old_bodies_once(&store).await;
             other_changes_fail(store.pool(), "''::bytea", true).await;

@@ -640,8 +640,8 @@ impl Flow {
     }
 
     /// Appends a message with no event; a ledger failure is logged (the
-    /// caller's next step does not depend on it).
-    async fn journal(&self, msg: Message) -> bool {
+    /// caller's next step does not depend on it, and alerts on its own).
+    pub(super) async fn journal(&self, msg: Message) -> bool {
         match self.ledger.append(msg, None).await {
             Ok(_) => true,
             Err(e) => {

@@ -646,7 +646,7 @@ impl Flow {
                 .await;
         }
         let reason = problem.unwrap_or_default();
-        let _ = self.ledger.append(reply_msg, None).await;
+        self.journal(reply_msg).await;
         self.alert(Some(&oid), &reason, now).await;
         Ok(RefundOutcome::Unrecorded {
             order_id: oid,
@@ -727,7 +727,7 @@ impl Flow {
         }
         if let ClientError::Status { reply, .. } = &e {
             let msg = reply_message(reply.body.clone(), &oid, &tid, now);
-            let _ = self.ledger.append(msg, None).await;
+            self.journal(msg).await;
         }
         tracing::warn!(order_id = %oid, error = %e, "refund outcome unknown");
         self.alert(
@@ -748,7 +748,7 @@ impl Flow {
         oid: OrderId,
         now: Timestamp,
     ) -> Result<RefundOutcome, RefundError> {
-        let _ = self.ledger.append(reply, None).await;
+        self.journal(reply).await;
         self.alert(
             Some(&oid),
             "refund reply unreadable: inquire before trying again",

@@ -5,9 +5,9 @@ use super::codec::applied_to_text;
 use super::message::{JournalEntry, Message, MessageId};
 use super::state::{Applied, Decision, EventKey, Snapshot, decide};
 use super::{
-    AttemptClaim, BillingAttempt, BillkeyRecord, Created, Intent, Ledger, LedgerError,
-    LedgerFuture, NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded,
-    ResultPath, Unconfirmed, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyRecord, BodyDigestKey, Created, Intent, Ledger,
+    LedgerError, LedgerFuture, NewPayment, Payment, PaymentState, Prepared, Reconciliation,
+    Recorded, ResultPath, Unconfirmed, outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{OrderId, Tid};
@@ -30,6 +30,8 @@ pub struct MemoryStore {
     inner: Mutex<Inner>,
     /// See [`MemoryStore::with_raw_body_retention_days`].
     retention_days: Option<u32>,
+    /// See [`MemoryStore::with_body_digest_key`].
+    digest_key: Option<BodyDigestKey>,
 }
 
 #[derive(Debug, Default)]
@@ -48,7 +50,7 @@ struct Inner {
 #[derive(Debug)]
 struct Stored {
     message: Message,
-    body_sha256: [u8; 32],
+    body_sha256: Option<[u8; 32]>,
     body_purged_at: Option<Timestamp>,
     prepared_masked: Option<String>,
     result_code: Option<String>,
@@ -67,6 +69,20 @@ impl MemoryStore {
     #[must_use]
     pub fn with_raw_body_retention_days(mut self, days: u32) -> MemoryStore {
         self.retention_days = Some(days);
+        self
+    }
+
+    /// Digests bodies that carry personal data with HMAC-SHA256 under `key`
+    /// (without a key they get no digest; see [`BodyDigestKey`]), as the SQL
+    /// stores' `body_digest_key` does.
+    ///
+    /// ```
+    /// use inipay_core::ledger::{BodyDigestKey, MemoryStore};
+    /// let store = MemoryStore::new().with_body_digest_key(BodyDigestKey::new([7; 32]));
+    /// ```
+    #[must_use]
+    pub fn with_body_digest_key(mut self, key: BodyDigestKey) -> MemoryStore {
+        self.digest_key = Some(key);
         self
     }
 
@@ -131,8 +147,13 @@ fn snapshot(p: &Payment) -> Snapshot {
 }
 
 impl Inner {
-    fn append(&mut self, message: Message, intent: Option<Intent>) -> MessageId {
-        let prepared = Prepared::new(&message, intent.as_ref());
+    fn append(
+        &mut self,
+        message: Message,
+        intent: Option<Intent>,
+        digest_key: Option<&BodyDigestKey>,
+    ) -> MessageId {
+        let prepared = Prepared::new(&message, intent.as_ref(), digest_key);
         let mut message = message;
         message.body = prepared.body;
         self.journal.push(Stored {
@@ -207,7 +228,7 @@ impl Inner {
         JournalEntry {
             id: MessageId(id),
             message: s.message.clone(),
-            body_sha256: Some(s.body_sha256),
+            body_sha256: s.body_sha256,
             body_purged_at: s.body_purged_at,
             masked: s.prepared_masked.clone(),
             result_code: s.result_code.clone(),
@@ -260,7 +281,9 @@ impl Ledger for MemoryStore {
     }
 
     fn append(&self, message: Message, intent: Option<Intent>) -> LedgerFuture<'_, MessageId> {
-        let id = self.lock().append(message, intent);
+        let id = self
+            .lock()
+            .append(message, intent, self.digest_key.as_ref());
         Box::pin(async move { Ok(id) })
     }
 
@@ -272,7 +295,7 @@ impl Ledger for MemoryStore {
     fn record(&self, message: Message, intent: Intent) -> LedgerFuture<'_, Recorded> {
         let r = {
             let mut g = self.lock();
-            let id = g.append(message, Some(intent));
+            let id = g.append(message, Some(intent), self.digest_key.as_ref());
             g.apply(id).map(|applied| Recorded {
                 message: id,
                 applied,

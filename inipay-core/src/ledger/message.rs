@@ -106,7 +106,7 @@ impl MessageKind {
 /// nothing is lost to a parser bug, with two exceptions made before anything
 /// reaches the database: billing keys are replaced (they live sealed in the
 /// billkey table) and personal data (card, phone and account numbers, names,
-/// e-mail) is masked in place, keeping the body parseable. The SHA-256 of the
+/// e-mail) is masked in place, keeping the body parseable. A digest of the
 /// bytes as received is stored beside it ([`JournalEntry::body_sha256`]),
 /// and a decoded copy with the same masks for operators
 /// ([`JournalEntry::masked`]). See the [ledger docs](super#personal-data-at-rest).
@@ -210,9 +210,12 @@ pub struct JournalEntry {
     /// The message (body as stored: billing keys removed, personal data
     /// masked; empty once purged, see [`JournalEntry::body_purged_at`]).
     pub message: Message,
-    /// SHA-256 of the body exactly as received (before masking): the
-    /// evidence that this record is the message received. `None` for
-    /// messages journaled before schema version 4.
+    /// Digest of the body exactly as received (before masking): the
+    /// evidence that this record is the message received. SHA-256 when the
+    /// body carried no personal data, HMAC-SHA256 under the store's
+    /// [`BodyDigestKey`](super::BodyDigestKey) when it did; `None` when it
+    /// did and no key is configured, and for messages journaled before
+    /// schema version 4.
     pub body_sha256: Option<[u8; 32]>,
     /// When the stored body was purged by the retention setting (the masked
     /// copy and the digest stay).

@@ -63,12 +63,14 @@
 //!   (`refundAcctNum`, `regNo`, ...) are hidden entirely. Form bodies keep
 //!   every other byte and still parse; JSON bodies are re-serialized; a
 //!   JSON body that does not parse is scrubbed by a lenient scan;
-//! - the SHA-256 of the body exactly as received is stored beside it
+//! - a digest of the body exactly as received is stored beside it
 //!   ([`JournalEntry::body_sha256`]): whoever holds the original (INICIS's
-//!   records, a capture) can show it is the message journaled. It is
-//!   evidence, not secrecy: with the masked body at hand, the few hidden
-//!   digits of a number can be recovered by trying every value against the
-//!   digest, so read access to the database must stay restricted.
+//!   records, a capture) can show it is the message journaled. A body with
+//!   no personal data gets its SHA-256; a body that carried a number gets
+//!   HMAC-SHA256 under a [`BodyDigestKey`] kept outside the database
+//!   (`SqliteOptions::body_digest_key`, `PostgresOptions::body_digest_key`,
+//!   [`MemoryStore::with_body_digest_key`]), or no digest without a key: a
+//!   plain hash of a masked number could be reversed by trying every value.
 //!
 //! Stored bodies can be purged after a retention period
 //! (`SqliteOptions::raw_body_retention_days`,
@@ -125,6 +127,7 @@
 
 mod billkey;
 mod codec;
+mod digest;
 mod error;
 mod mask;
 mod memory;
@@ -137,6 +140,7 @@ mod state;
 mod trust;
 
 pub use billkey::{BillkeyContext, BillkeyError, BillkeyKey, BillkeyRecord, SealedBillkey};
+pub use digest::BodyDigestKey;
 pub use error::LedgerError;
 pub use memory::MemoryStore;
 pub use message::{Direction, JournalEntry, Message, MessageId, MessageKind};
@@ -411,23 +415,28 @@ pub trait Ledger: Send + Sync {
 }
 
 /// A message prepared for storage: body with billing keys removed and
-/// personal data masked, the SHA-256 of the body as received, derived
+/// personal data masked, the digest of the body as received (module
+/// `digest`), derived
 /// columns, intent as JSON (read by the SQL stores).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Prepared {
     pub body: Vec<u8>,
-    pub body_sha256: [u8; 32],
+    pub body_sha256: Option<[u8; 32]>,
     pub masked: Option<String>,
     pub result_code: Option<String>,
     pub intent: Option<String>,
 }
 
 impl Prepared {
-    pub(crate) fn new(message: &Message, intent: Option<&Intent>) -> Prepared {
-        use sha2::{Digest, Sha256};
+    pub(crate) fn new(
+        message: &Message,
+        intent: Option<&Intent>,
+        digest_key: Option<&BodyDigestKey>,
+    ) -> Prepared {
+        let body = mask::redact_raw(&message.body, message.charset);
         Prepared {
-            body: mask::redact_raw(&message.body, message.charset),
-            body_sha256: Sha256::digest(&message.body).into(),
+            body_sha256: digest::body_digest(digest_key, &message.body, &body),
+            body,
             masked: mask::masked_text(&message.body, message.charset),
             result_code: message.result_code(),
             intent: intent.map(codec::intent_to_json),

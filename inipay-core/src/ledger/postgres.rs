@@ -79,6 +79,11 @@ pub struct PostgresOptions {
     /// else in the journal can be changed or deleted. See the
     /// [ledger docs](super#personal-data-at-rest).
     pub raw_body_retention_days: Option<u32>,
+    /// The key of the journal's body digests: bodies carrying personal data
+    /// are digested with HMAC-SHA256 under it; without a key they get no
+    /// digest (a plain SHA-256 of a masked phone number can be reversed by
+    /// trying every number). Keep it outside the database. Default: none.
+    pub body_digest_key: Option<super::BodyDigestKey>,
 }
 
 impl PostgresOptions {
@@ -90,6 +95,7 @@ impl PostgresOptions {
             acquire_timeout: Duration::from_secs(30),
             synchronous_commit: true,
             raw_body_retention_days: None,
+            body_digest_key: None,
         }
     }
 }
@@ -137,6 +143,7 @@ impl PostgresStore {
             .await?;
         let mut store = PostgresStore::from_pool(pool).await?;
         store.core.retention_days = options.raw_body_retention_days;
+        store.core.digest_key = options.body_digest_key.map(std::sync::Arc::new);
         Ok(store)
     }
 
@@ -153,6 +160,7 @@ impl PostgresStore {
                 writer: pool.clone(),
                 reader: pool,
                 retention_days: None,
+                digest_key: None,
             },
         })
     }

@@ -40,6 +40,7 @@
 
 use super::{COMBINED_STATEMENTS, Db, ROW_LOCKS, begin_write};
 use crate::ledger::codec::{applied_from_text, applied_to_text, intent_from_json, intent_to_json};
+use crate::ledger::digest::BodyDigestKey;
 use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
 use crate::ledger::state::{Applied, Decision, EventKey, Rejection, Snapshot, decide};
 use crate::ledger::{
@@ -405,21 +406,24 @@ fn bind_journal<'a>(
     message: &Message,
     intent: &Intent,
     key: &EventKey,
+    digest_key: Option<&BodyDigestKey>,
 ) -> Result<Query<'a>, LedgerError> {
-    Ok(bind_message(query, message, Some(intent))?
+    Ok(bind_message(query, message, Some(intent), digest_key)?
         .bind(intent.order_id.as_str().to_owned())
         .bind(key.as_str().to_owned())
         .bind(stored_intent_order(message, Some(intent))))
 }
 
 /// Binds `$1`-`$11`: the journal columns of `message` (with `intent` as
-/// JSON, if any; `$11` the SHA-256 of the body as received).
+/// JSON, if any; `$11` the digest of the body as received, see
+/// [`BodyDigestKey`]).
 fn bind_message<'a>(
     query: Query<'a>,
     message: &Message,
     intent: Option<&Intent>,
+    digest_key: Option<&BodyDigestKey>,
 ) -> Result<Query<'a>, LedgerError> {
-    let prepared = Prepared::new(message, intent);
+    let prepared = Prepared::new(message, intent, digest_key);
     Ok(query
         .bind(millis(message.at)?)
         .bind(message.direction.as_str())
@@ -431,15 +435,16 @@ fn bind_message<'a>(
         .bind(prepared.masked)
         .bind(prepared.result_code)
         .bind(prepared.intent)
-        .bind(prepared.body_sha256.to_vec()))
+        .bind(prepared.body_sha256.map(|d| d.to_vec())))
 }
 
 async fn insert_message(
     conn: &mut Conn,
     message: &Message,
     intent: Option<&Intent>,
+    digest_key: Option<&BodyDigestKey>,
 ) -> Result<MessageId, LedgerError> {
-    let row = bind_message(sqlx::query(INSERT_MESSAGE), message, intent)?
+    let row = bind_message(sqlx::query(INSERT_MESSAGE), message, intent, digest_key)?
         .bind(stored_intent_order(message, intent))
         .fetch_one(&mut *conn)
         .await?;
@@ -463,9 +468,10 @@ async fn record_head(
     message: &Message,
     intent: &Intent,
     sql: &'static str,
+    digest_key: Option<&BodyDigestKey>,
 ) -> Result<Head, LedgerError> {
     let key = EventKey::new(&intent.order_id, &intent.event, 0);
-    let rows = bind_journal(sqlx::query(sql), message, intent, &key)?
+    let rows = bind_journal(sqlx::query(sql), message, intent, &key, digest_key)?
         .fetch_all(&mut *conn)
         .await?;
     head_from_rows(&rows)
@@ -661,8 +667,16 @@ async fn record_in(
     conn: &mut Conn,
     message: &Message,
     intent: &Intent,
+    digest_key: Option<&BodyDigestKey>,
 ) -> Result<Recorded, LedgerError> {
-    let head = record_head(conn, message, intent, BEGIN_AND_RECORD_HEAD_SQLITE).await?;
+    let head = record_head(
+        conn,
+        message,
+        intent,
+        BEGIN_AND_RECORD_HEAD_SQLITE,
+        digest_key,
+    )
+    .await?;
     let applied = apply_in(
         conn,
         head.id,
@@ -737,6 +751,8 @@ pub(super) struct Core {
     pub reader: Pool<Db>,
     /// Days stored bodies are kept (`None`: forever).
     pub retention_days: Option<u32>,
+    /// The key of the body digests (`None`: see [`BodyDigestKey`]).
+    pub digest_key: Option<std::sync::Arc<BodyDigestKey>>,
 }
 
 impl Core {
@@ -781,7 +797,13 @@ impl Core {
         intent: Option<Intent>,
     ) -> Result<MessageId, LedgerError> {
         let mut conn = self.writer.acquire().await?;
-        insert_message(&mut conn, &message, intent.as_ref()).await
+        insert_message(
+            &mut conn,
+            &message,
+            intent.as_ref(),
+            self.digest_key.as_deref(),
+        )
+        .await
     }
 
     pub async fn apply(&self, id: MessageId) -> Result<Applied, LedgerError> {
@@ -811,7 +833,7 @@ impl Core {
         }
         if !COMBINED_STATEMENTS && !keyed_by_message {
             let mut tx = RawTransaction::acquire(&self.writer).await?;
-            return match record_in(tx.conn(), &message, &intent).await {
+            return match record_in(tx.conn(), &message, &intent, self.digest_key.as_deref()).await {
                 Ok(r) => {
                     tx.done();
                     Ok(r)
@@ -825,12 +847,20 @@ impl Core {
         let mut tx = begin_write(&self.writer).await?;
         let (id, head) = if keyed_by_message || !COMBINED_STATEMENTS {
             (
-                insert_message(&mut tx, &message, Some(&intent)).await?,
+                insert_message(&mut tx, &message, Some(&intent), self.digest_key.as_deref())
+                    .await?,
                 None,
             )
         } else {
             // PostgreSQL, after the one-statement path stepped aside.
-            let h = record_head(&mut tx, &message, &intent, RECORD_HEAD_PG).await?;
+            let h = record_head(
+                &mut tx,
+                &message,
+                &intent,
+                RECORD_HEAD_PG,
+                self.digest_key.as_deref(),
+            )
+            .await?;
             (h.id, Some((h.key_inserted, h.current)))
         };
         let applied = apply_in(&mut tx, id, &intent, message.at, true, head, false).await?;
@@ -878,27 +908,37 @@ impl Core {
         let written = match &plan {
             Ok(next) => {
                 let applied = outcome_of(&cur, next);
-                bind_journal(sqlx::query(FAST_TRANSITION_PG), message, intent, &key)?
-                    .bind(version)
-                    .bind(next.state.as_str())
-                    .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
-                    .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
-                    .bind(to_i64(next.refunded.get(), "refunded")?)
-                    .bind(i64::from(next.net_cancel_failures))
-                    .bind(applied_to_text(&applied))
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map(|row| (row, applied))
+                bind_journal(
+                    sqlx::query(FAST_TRANSITION_PG),
+                    message,
+                    intent,
+                    &key,
+                    self.digest_key.as_deref(),
+                )?
+                .bind(version)
+                .bind(next.state.as_str())
+                .bind(next.tid.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(next.auth_tid.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(to_i64(next.refunded.get(), "refunded")?)
+                .bind(i64::from(next.net_cancel_failures))
+                .bind(applied_to_text(&applied))
+                .fetch_one(&mut *conn)
+                .await
+                .map(|row| (row, applied))
             }
-            Err((applied, duplicate)) => {
-                bind_journal(sqlx::query(FAST_OUTCOME_PG), message, intent, &key)?
-                    .bind(applied_to_text(applied))
-                    .bind(*duplicate)
-                    .bind(version)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map(|row| (row, applied.clone()))
-            }
+            Err((applied, duplicate)) => bind_journal(
+                sqlx::query(FAST_OUTCOME_PG),
+                message,
+                intent,
+                &key,
+                self.digest_key.as_deref(),
+            )?
+            .bind(applied_to_text(applied))
+            .bind(*duplicate)
+            .bind(version)
+            .fetch_one(&mut *conn)
+            .await
+            .map(|row| (row, applied.clone())),
         };
         match written {
             Ok((row, applied)) => Ok(Some(Recorded {

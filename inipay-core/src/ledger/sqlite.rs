@@ -91,6 +91,11 @@ pub struct SqliteOptions {
     /// else in the journal can be changed or deleted. See the
     /// [ledger docs](super#personal-data-at-rest).
     pub raw_body_retention_days: Option<u32>,
+    /// The key of the journal's body digests: bodies carrying personal data
+    /// are digested with HMAC-SHA256 under it; without a key they get no
+    /// digest (a plain SHA-256 of a masked phone number can be reversed by
+    /// trying every number). Keep it outside the database. Default: none.
+    pub body_digest_key: Option<super::BodyDigestKey>,
 }
 
 impl SqliteOptions {
@@ -102,6 +107,7 @@ impl SqliteOptions {
             readers: 4,
             busy_timeout: Duration::from_secs(30),
             raw_body_retention_days: None,
+            body_digest_key: None,
         }
     }
 }
@@ -165,6 +171,7 @@ impl SqliteStore {
                 writer,
                 reader,
                 retention_days: options.raw_body_retention_days,
+                digest_key: options.body_digest_key.map(std::sync::Arc::new),
             },
         })
     }
