@@ -1,0 +1,182 @@
+//! The command-line grammar (clap derive) and the dispatch to each command.
+
+use crate::error::CliError;
+use clap::{Args, Parser, Subcommand};
+use inipay_core::ledger::PaymentState;
+use std::path::PathBuf;
+
+/// Exit codes: 0 done, 1 failure (unknown order, unreachable service, the
+/// app did not answer OK), 2 usage or configuration error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "inipay",
+    version,
+    about = "KG INICIS at the terminal: the sandbox, triggers, the payment ledger and reconciliation",
+    after_help = "Exit codes: 0 done, 1 failure (unknown order, unreachable service, app did not answer OK), 2 usage or configuration error."
+)]
+pub struct Cli {
+    /// Print one JSON document on stdout instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local INICIS sandbox in the foreground until Ctrl-C.
+    Sandbox(SandboxArgs),
+    /// Make a running sandbox send something to the app.
+    #[command(subcommand)]
+    Trigger(Trigger),
+    /// Read the payment ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// The reconciliation report: what needs a person.
+    Reconcile(DbArg),
+}
+
+/// `inipay sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// TCP port on 127.0.0.1 (0 = any free port).
+    #[arg(long, short, default_value_t = 8081)]
+    pub port: u16,
+    /// A JSON file of faults to inject at start: an array of
+    /// `{"endpoint": "approval", "fault": {"kind": "http500"}, "count": 1}`
+    /// (the body of `POST /sandbox/api/faults`).
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+}
+
+/// `inipay trigger ...`.
+#[derive(Debug, Subcommand)]
+pub enum Trigger {
+    /// Deposit into a waiting virtual account and deliver the `P_STATUS=02`
+    /// notification to the app.
+    Deposit(DepositArgs),
+}
+
+/// `inipay trigger deposit`.
+#[derive(Debug, Args)]
+pub struct DepositArgs {
+    /// The virtual account's TID (`INIMX_VBNK...`) or its order id.
+    #[arg(value_name = "ORDER_OR_TID")]
+    pub target: String,
+    /// Base URL of the running sandbox.
+    #[arg(
+        long,
+        env = "INIPAY_SANDBOX_URL",
+        default_value = "http://127.0.0.1:8081",
+        value_name = "URL"
+    )]
+    pub sandbox: String,
+    /// Deliver the notification this many times (1 or 2; 2 sends a duplicate
+    /// even after `OK`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub times: u8,
+}
+
+/// `--db URL`.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// The ledger: `sqlite:PATH` or `postgres://user@host:port/database`.
+    #[arg(long, env = "INIPAY_DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+}
+
+/// `inipay ledger ...`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// One payment, by order id or TID (approval or authentication).
+    Show {
+        /// Order id or TID.
+        #[arg(value_name = "ORDER_OR_TID")]
+        key: String,
+        /// The ledger.
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Payments in a state, oldest first.
+    List {
+        /// The state: created, authenticated, approved, declined,
+        /// cancelled_by_user, net_cancelled, failed, vbank_issued,
+        /// vbank_deposited, vbank_expired, partially_refunded, refunded.
+        #[arg(long, value_parser = parse_state)]
+        state: PaymentState,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// The ledger.
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// The journal of an order (masked bodies only).
+    Messages {
+        /// The order id.
+        #[arg(value_name = "ORDER")]
+        order: String,
+        /// The ledger.
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn parse_state(s: &str) -> Result<PaymentState, String> {
+    PaymentState::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = PaymentState::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown state (one of: {})", names.join(", "))
+    })
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Sandbox(a) => crate::sandbox::run(a).await,
+        Command::Trigger(Trigger::Deposit(a)) => crate::trigger::deposit(a, json).await,
+        Command::Ledger(LedgerCommand::Show { key, db }) => {
+            let l = crate::db::open(db.db.as_deref()).await?;
+            crate::ledger::show(l.as_ref(), &key, json).await
+        }
+        Command::Ledger(LedgerCommand::List { state, limit, db }) => {
+            let l = crate::db::open(db.db.as_deref()).await?;
+            crate::ledger::list(l.as_ref(), state, limit, json).await
+        }
+        Command::Ledger(LedgerCommand::Messages { order, db }) => {
+            let l = crate::db::open(db.db.as_deref()).await?;
+            crate::ledger::messages(l.as_ref(), &order, json).await
+        }
+        Command::Reconcile(db) => {
+            let l = crate::db::open(db.db.as_deref()).await?;
+            crate::ledger::reconcile(l.as_ref(), json).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn states_parse_by_stored_name() {
+        assert_eq!(parse_state("vbank_issued"), Ok(PaymentState::VbankIssued));
+        assert!(parse_state("paid").unwrap_err().contains("vbank_deposited"));
+    }
+
+    #[test]
+    fn times_is_one_or_two() {
+        let ok = Cli::try_parse_from(["inipay", "trigger", "deposit", "T", "--times", "2"]);
+        assert!(ok.is_ok());
+        let e = Cli::try_parse_from(["inipay", "trigger", "deposit", "T", "--times", "3"]);
+        assert_eq!(e.unwrap_err().exit_code(), 2);
+    }
+}

@@ -1,0 +1,84 @@
+//! `inipay`: the KG INICIS sandbox, its triggers, the payment ledger and the
+//! reconciliation report at a terminal.
+//!
+//! ```text
+//! inipay sandbox [--port N] [--faults FILE]        run the local INICIS until Ctrl-C
+//! inipay trigger deposit ORDER_OR_TID [--sandbox URL] [--times N]
+//!                                                   deposit into a virtual account, print what the app answered
+//! inipay ledger show ORDER_OR_TID [--db URL]       one payment
+//! inipay ledger list --state S [--limit N] [--db URL]
+//!                                                   payments in a state, oldest first
+//! inipay ledger messages ORDER [--db URL]          the order's journal, masked bodies only
+//! inipay reconcile [--db URL]                      what needs a person (the reconciliation report)
+//! ```
+//!
+//! Every read command takes `--json` and then prints exactly one JSON
+//! document on stdout; otherwise it prints a table for people. Diagnostics go
+//! to stderr.
+//!
+//! The ledger is named by `--db URL` or the environment variable
+//! `INIPAY_DATABASE_URL`: `sqlite:PATH` (the file must exist) or
+//! `postgres://user@host:port/database`. It is opened through
+//! `inipay_core::ledger` (`SqliteStore`, `PostgresStore`), which applies the
+//! ledger's embedded migrations on open, like the application does.
+//! Passwords in a URL are never printed.
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | done |
+//! | 1 | failure: unknown order or TID, the sandbox or database unreachable, the sandbox refused, the app did not answer `OK` to a notification |
+//! | 2 | usage or configuration error: unknown argument, bad `--db` URL, missing SQLite file, unreadable `--faults` file |
+//!
+//! # Privacy
+//!
+//! `ledger messages` prints [`JournalEntry::masked`] only (card, phone and
+//! account numbers, names and e-mail masked by the ledger), never the stored
+//! body nor its SHA-256 digest (with the masked text at hand, the digest
+//! would give the hidden digits away to a brute-force search).
+//! `trigger deposit` never prints the virtual account number.
+//!
+//! # Not yet here
+//!
+//! From issue 15, `inipay doctor`, `inipay refund`, `inipay replay`,
+//! `inipay reconcile --resolve`, `ledger messages --raw`, `ledger list
+//! --since`, progress bars and the `trigger noti|cancel|expire` kinds (and
+//! `--shuffle`) are left for later. `trigger deposit --times` is limited to 2:
+//! the sandbox can deliver a notification once more (its `duplicate_noti`
+//! fault), not N times.
+//!
+//! [`JournalEntry::masked`]: inipay_core::ledger::JournalEntry::masked
+
+mod cli;
+mod db;
+mod error;
+mod ledger;
+mod sandbox;
+mod table;
+mod trigger;
+
+use clap::Parser as _;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("inipay: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("inipay: {}", error::report(&e));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
