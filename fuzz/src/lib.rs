@@ -29,21 +29,11 @@ pub fn split_control(data: &[u8]) -> (u8, &[u8]) {
     }
 }
 
-/// Whether `c` must never appear in a log line (what
+/// Whether `c` must never appear in a log line: what
 /// `inipay_core::encoding::LogSafe` escapes, the backslash excepted since it
-/// is the escape character itself).
+/// is the escape character itself.
 pub fn forbidden_in_logs(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
+    c != '\\' && inipay_core::encoding::needs_log_escape(c)
 }
 
 /// Formats a parse error both ways and checks the documented contract that

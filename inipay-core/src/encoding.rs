@@ -473,7 +473,13 @@ impl MalformedForm {
 /// DEL; C1 incl. NEL), the Unicode line and paragraph separators
 /// U+2028/U+2029, and the bidirectional controls that reorder what a reader
 /// sees (U+200E/F, U+202A..U+202E, U+2066..U+2069) and the BOM.
-fn needs_log_escape(c: char) -> bool {
+///
+/// ```
+/// use inipay_core::encoding::needs_log_escape;
+/// assert!(needs_log_escape('\n') && needs_log_escape('\u{202E}'));
+/// assert!(!needs_log_escape('가'));
+/// ```
+pub fn needs_log_escape(c: char) -> bool {
     c == '\\'
         || c.is_control()
         || matches!(

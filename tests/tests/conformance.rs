@@ -182,32 +182,30 @@ macro_rules! durable_trust {
                 .await;
             }
 
+            /// The trust scenarios on one durable store.
+            macro_rules! durable_scenarios {
+                ($kind:ident) => {
+                    on!($kind, forged_card_result_with_invented_tid);
+                    on!($kind, forged_vbank_deposit_then_the_real_one);
+                    on!($kind, forged_cancel_changes_nothing);
+                    on!($kind, inquiry_timeout_then_confirmed);
+                    on!($kind, inquiry_disagrees_never_applied);
+                    on!($kind, forged_auth_result_then_genuine_payment);
+                    on!($kind, altered_form_net_cancelled_for_the_approved_amount);
+                    on!($kind, genuine_one_transaction_result_applied_once);
+                    on!($kind, forgeries_during_an_approval_in_flight);
+                    on!($kind, one_transaction_after_a_failed_attempt);
+                };
+            }
+
             mod sqlite {
                 use super::*;
-                on!(Sqlite, forged_card_result_with_invented_tid);
-                on!(Sqlite, forged_vbank_deposit_then_the_real_one);
-                on!(Sqlite, forged_cancel_changes_nothing);
-                on!(Sqlite, inquiry_timeout_then_confirmed);
-                on!(Sqlite, inquiry_disagrees_never_applied);
-                on!(Sqlite, forged_auth_result_then_genuine_payment);
-                on!(Sqlite, altered_form_net_cancelled_for_the_approved_amount);
-                on!(Sqlite, genuine_one_transaction_result_applied_once);
-                on!(Sqlite, forgeries_during_an_approval_in_flight);
-                on!(Sqlite, one_transaction_after_a_failed_attempt);
+                durable_scenarios!(Sqlite);
             }
 
             mod postgres {
                 use super::*;
-                on!(Postgres, forged_card_result_with_invented_tid);
-                on!(Postgres, forged_vbank_deposit_then_the_real_one);
-                on!(Postgres, forged_cancel_changes_nothing);
-                on!(Postgres, inquiry_timeout_then_confirmed);
-                on!(Postgres, inquiry_disagrees_never_applied);
-                on!(Postgres, forged_auth_result_then_genuine_payment);
-                on!(Postgres, altered_form_net_cancelled_for_the_approved_amount);
-                on!(Postgres, genuine_one_transaction_result_applied_once);
-                on!(Postgres, forgeries_during_an_approval_in_flight);
-                on!(Postgres, one_transaction_after_a_failed_attempt);
+                durable_scenarios!(Postgres);
             }
         }
     )+};

@@ -517,7 +517,9 @@ impl Flow {
         let mut last_refusal = None;
         for (p_oid, amount) in tries {
             let Some(request) = self.net_cancel_request(auth, tid, &p_oid, amount, now) else {
-                return self.undo_failed(tid, oid, reason, "request", now).await;
+                return self
+                    .undo_failed(tid, oid, reason, "request", UNDO_FAILED, now)
+                    .await;
             };
             let outbound = Message::new(
                 MessageKind::NetCancelRequest,
@@ -531,7 +533,11 @@ impl Flow {
             self.journal(outbound).await;
             let exchange = match self.client.net_cancel(&request).await {
                 Ok(x) => x,
-                Err(_) => return self.undo_failed(tid, oid, reason, "unreachable", now).await,
+                Err(_) => {
+                    return self
+                        .undo_failed(tid, oid, reason, "unreachable", UNDO_FAILED, now)
+                        .await;
+                }
             };
             // The reply's charset is not documented (PROTOCOL.md 2.8, (I)):
             // read in P_CHARSET, else the other one; journaled in the one used.
@@ -584,20 +590,15 @@ impl Flow {
             }
         }
         let code = last_refusal.unwrap_or_else(|| "refused".into());
-        let event = Event::NetCancelFailed {
-            tid: tid.clone(),
-            code,
-        };
-        let recorded = self
-            .record_local_logged(&oid, MessageKind::NetCancelReply, event, now)
-            .await;
-        self.alert(Some(&oid), "net cancel refused by the gateway", now)
-            .await;
-        NextOutcome::NetCancelFailed {
-            order_id: oid,
+        self.undo_failed(
+            tid,
+            oid,
             reason,
-            recorded,
-        }
+            &code,
+            "net cancel refused by the gateway",
+            now,
+        )
+        .await
     }
 
     /// The net-cancel request for `tid` and `amount`, with `P_CHKFAKE` when
@@ -615,12 +616,15 @@ impl Flow {
         make(chkfake_at).or_else(|_| make(None)).ok()
     }
 
+    /// Records a failed net cancel (a local record: the gateway's refusal,
+    /// if any, is journaled already), alerts `alert`, and answers.
     async fn undo_failed(
         &self,
         tid: &Tid,
         oid: OrderId,
         reason: &'static str,
         code: &str,
+        alert: &str,
         now: Timestamp,
     ) -> NextOutcome {
         let event = Event::NetCancelFailed {
@@ -630,8 +634,7 @@ impl Flow {
         let recorded = self
             .record_local_logged(&oid, MessageKind::NetCancelReply, event, now)
             .await;
-        self.alert(Some(&oid), "net cancel failed: refund this payment", now)
-            .await;
+        self.alert(Some(&oid), alert, now).await;
         NextOutcome::NetCancelFailed {
             order_id: oid,
             reason,
@@ -661,7 +664,7 @@ impl Flow {
         {
             Ok(r) => refused_logged(oid, &r.applied),
             Err(e) => {
-                tracing::error!(order_id = %oid, error = %e, "could not record a net-cancel outcome");
+                tracing::error!(order_id = %oid, error = %e, "could not record a flow event");
                 false
             }
         }
@@ -711,17 +714,7 @@ impl Flow {
             now,
         )
         .order(oid.clone());
-        match self
-            .ledger
-            .record(msg, Intent::new(oid.clone(), event))
-            .await
-        {
-            Ok(r) => refused_logged(oid, &r.applied),
-            Err(e) => {
-                tracing::error!(order_id = %oid, error = %e, "could not record a local flow event");
-                false
-            }
-        }
+        self.record_logged(msg, oid, event).await
     }
 
     /// Tells the app; acknowledges the payment when the handler succeeds.
@@ -756,6 +749,9 @@ impl Flow {
         self.emit_unacknowledged(&ev).await;
     }
 }
+
+/// The alert of a net cancel that failed without the gateway's refusal.
+const UNDO_FAILED: &str = "net cancel failed: refund this payment";
 
 /// `true` unless the ledger refused the event (then logged: the journal
 /// keeps the message, the payment did not take the event).

@@ -131,26 +131,28 @@ pub async fn forged_cancel_changes_nothing(h: &Harness) {
 /// applied and INICIS is asked to retry (503); on the redelivery the gateway
 /// confirms and it is applied once.
 pub async fn inquiry_timeout_then_confirmed(h: &Harness) {
-    let tid = issue_vbank(h, "ORD-SLOW").await;
+    unanswered_inquiry_then_confirmed(h, "ORD-SLOW", Fault::Http500).await;
+}
+
+/// Issues a virtual account for `oid`, makes the inquiries of its deposit
+/// fail with `fault` (first call and the client's one retry), and checks:
+/// not applied, `503` so INICIS retries; on the redelivery (the sandbox
+/// clock moved past INICIS's 10-minute retry) confirmed and applied once.
+async fn unanswered_inquiry_then_confirmed(h: &Harness, oid: &str, fault: Fault) {
+    let tid = issue_vbank(h, oid).await;
     // Faults first: the sandbox's sender delivers as soon as the deposit
     // is queued.
-    h.sandbox.inject(Endpoint::Inquiry, Fault::Http500, 2);
+    h.sandbox.inject(Endpoint::Inquiry, fault, 2);
     h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.deliver_due().await;
-    assert_eq!(state(h, "ORD-SLOW").await, PaymentState::VbankIssued);
-    let first: Vec<_> = h
-        .sandbox
-        .noti_attempts()
-        .into_iter()
-        .filter(|a| a.tid == tid && a.status == "02")
-        .collect();
-    assert_eq!(first.len(), 1);
+    assert_eq!(state(h, oid).await, PaymentState::VbankIssued);
+    let first = deposit_attempts(h, &tid);
+    assert_eq!(first.len(), 1, "{first:?}");
     assert_eq!(first[0].http_status, Some(503), "{first:?}");
     assert_eq!(paid(h), 0);
-    // INICIS retries (about every 10 minutes): advance the sandbox clock.
     h.clock.advance(std::time::Duration::from_secs(11 * 60));
     h.sandbox.deliver_due().await;
-    assert_eq!(state(h, "ORD-SLOW").await, PaymentState::VbankDeposited);
+    assert_eq!(state(h, oid).await, PaymentState::VbankDeposited);
     assert_eq!(paid(h), 1);
 }
 
@@ -163,6 +165,15 @@ pub async fn inquiry_disagrees_never_applied(h: &Harness) {
     assert_eq!(state(h, "ORD-DISAGREE").await, PaymentState::VbankIssued);
     assert_eq!(alerts(h, "ORD-DISAGREE"), 1);
     assert_eq!(paid(h), 0);
+}
+
+/// The sandbox's delivery attempts of the deposit notification of `tid`.
+fn deposit_attempts(h: &Harness, tid: &str) -> Vec<inipay_sandbox::state::NotiAttempt> {
+    h.sandbox
+        .noti_attempts()
+        .into_iter()
+        .filter(|a| a.tid == tid && a.status == "02")
+        .collect()
 }
 
 async fn journal(h: &Harness, oid: &str) -> Vec<JournalEntry> {
@@ -373,12 +384,7 @@ async fn korean_deposit_applied_once(
         "the body carried Korean text: {}",
         String::from_utf8_lossy(body)
     );
-    let attempts: Vec<_> = h
-        .sandbox
-        .noti_attempts()
-        .into_iter()
-        .filter(|a| a.tid == tid && a.status == "02")
-        .collect();
+    let attempts = deposit_attempts(h, &tid);
     assert_eq!(attempts.len(), 1, "{attempts:?}");
     assert_eq!(
         (attempts[0].http_status, attempts[0].reply.as_str()),
@@ -596,30 +602,12 @@ pub async fn one_transaction_after_a_failed_attempt(h: &Harness) {
 }
 
 /// The inquiry really times out (the sandbox holds its reply past the
-/// client's 1 s timeout, on the first call and the client's one retry): the
-/// deposit is not applied, INICIS is asked to retry (`503`); on the
-/// redelivery the gateway answers and it is applied once.
+/// client's 1 s timeout, on the first call and the client's one retry;
+/// run with `Options::client_timeout`): not applied, `503`; on the
+/// redelivery applied once.
 pub async fn inquiry_times_out_then_confirmed(h: &Harness) {
-    let tid = issue_vbank(h, "ORD-TIMEOUT").await;
-    h.sandbox
-        .inject(Endpoint::Inquiry, Fault::Delay { millis: 3_600_000 }, 2);
-    h.sandbox.deposit_vbank(&tid).expect("deposit");
-    h.sandbox.deliver_due().await;
-    assert_eq!(state(h, "ORD-TIMEOUT").await, PaymentState::VbankIssued);
-    let first: Vec<_> = h
-        .sandbox
-        .noti_attempts()
-        .into_iter()
-        .filter(|a| a.tid == tid && a.status == "02")
-        .collect();
-    assert_eq!(first.len(), 1, "{first:?}");
-    assert_eq!(first[0].http_status, Some(503), "{first:?}");
-    assert_eq!(paid(h), 0);
-    // INICIS retries about every 10 minutes; the held replies are released.
-    h.clock.advance(std::time::Duration::from_secs(11 * 60));
-    h.sandbox.deliver_due().await;
-    assert_eq!(state(h, "ORD-TIMEOUT").await, PaymentState::VbankDeposited);
-    assert_eq!(paid(h), 1);
+    let hold = Fault::Delay { millis: 3_600_000 };
+    unanswered_inquiry_then_confirmed(h, "ORD-TIMEOUT", hold).await;
 }
 
 /// With `WhenUnconfirmed::Park`, a deposit the gateway cannot confirm yet
@@ -630,12 +618,7 @@ pub async fn parked_deposit_confirmed_later(h: &Harness) {
     h.sandbox.inject(Endpoint::Inquiry, Fault::Http500, 2);
     h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.deliver_due().await;
-    let attempts: Vec<_> = h
-        .sandbox
-        .noti_attempts()
-        .into_iter()
-        .filter(|a| a.tid == tid && a.status == "02")
-        .collect();
+    let attempts = deposit_attempts(h, &tid);
     assert_eq!(attempts.len(), 1, "{attempts:?}");
     assert_eq!(
         (attempts[0].http_status, attempts[0].reply.as_str()),
