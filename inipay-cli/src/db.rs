@@ -53,6 +53,21 @@ pub fn redact(url: &str) -> String {
             if u.password().is_some() {
                 let _ = u.set_password(Some("***"));
             }
+            // sqlx also reads `?password=...` (and `sslpassword`).
+            if u.query_pairs().any(|(k, _)| k.contains("password")) {
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k.contains("password") {
+                            "***".to_owned()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
         Err(_) if url.contains('@') => "<URL with credentials>".to_owned(),
@@ -168,5 +183,8 @@ mod tests {
         assert!(r.contains("shop:***@db"), "{r}");
         let e = parse("mysql://shop:s3cret@db/shop").unwrap_err();
         assert!(!e.to_string().contains("s3cret"));
+        let q = redact("postgres://shop@db/shop?sslmode=disable&password=s3cret");
+        assert!(!q.contains("s3cret"), "{q}");
+        assert!(q.contains("sslmode=disable"), "{q}");
     }
 }

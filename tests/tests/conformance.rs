@@ -79,6 +79,7 @@ macro_rules! conformance {
             trust_scenario!(altered_form_net_cancelled_for_the_approved_amount);
             trust_scenario!(genuine_one_transaction_result_applied_once);
             trust_scenario!(loose_amounts_refused);
+            trust_scenario!(auth_tid_of_another_order_refused);
             trust_scenario!(
                 inquiry_times_out_then_confirmed,
                 Options {

@@ -40,10 +40,9 @@ pub enum NetCancelTid {
 /// What the gateway's approval reply said it approved, as far as it was
 /// readable: a net cancel names this amount and TID, never the ledger's
 /// expectation (a mismatch between the two is what is being cancelled).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Approval<'a> {
     tid: Option<&'a Tid>,
-    order_id: Option<OrderId>,
     amount: Option<Amount>,
 }
 
@@ -219,6 +218,17 @@ impl Flow {
             Ok(None) => return self.journal_only(msg, Some(oid), "unknown order").await,
             Err(e) => return NextOutcome::Error(e.into()),
         };
+        // An auth TID another order already holds (replayed from that
+        // order's result) is never approved again for this one.
+        match self.ledger.payment_by_tid(&auth.tid).await {
+            Ok(Some(other)) if other.order_id != oid => {
+                let reason = "auth TID belongs to another order";
+                self.alert(Some(&oid), reason, now).await;
+                return self.journal_only(msg, Some(oid), reason).await;
+            }
+            Ok(_) => {}
+            Err(e) => return NextOutcome::Error(e.into()),
+        }
         let expected = payment.amount;
         let event = Event::Authenticated {
             tid: auth.tid.clone(),
@@ -372,7 +382,6 @@ impl Flow {
         // that difference is exactly what is being undone.
         let approval = Approval {
             tid: reply.tid.as_ref(),
-            order_id: reply.order_id.as_deref().and_then(|o| OrderId::new(o).ok()),
             amount: reply.amount,
         };
         match reply.verify(&Expected::new(
@@ -386,9 +395,7 @@ impl Flow {
                     amount: p.amount(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self
-                        .undo(auth, oid, expected, approval.clone(), reason, now)
-                        .await;
+                    return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
                 let ev = FlowEvent::Paid {
                     order_id: oid.clone(),
@@ -408,9 +415,7 @@ impl Flow {
                     amount: v.amount_due(),
                 };
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
-                    return self
-                        .undo(auth, oid, expected, approval.clone(), reason, now)
-                        .await;
+                    return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
                 let ev = FlowEvent::VbankIssued {
                     order_id: oid.clone(),
@@ -486,12 +491,13 @@ impl Flow {
     /// Net-cancels the approval of `auth` (망취소, PROTOCOL.md 2.8) and
     /// records the outcome.
     ///
-    /// The request names what the gateway approved: the reply's `P_OID` and
-    /// `P_AMT` first, then (when the gateway refuses those, or the reply was
-    /// unreadable) our order id and `requested`, the amount the order was
-    /// checked out and authenticated for. Net cancels are repeatable, so a
-    /// refused first try costs nothing; a timeout stops the attempts
-    /// (outcome unknown).
+    /// The request names our order id and the amount the gateway approved:
+    /// the reply's `P_AMT` first, then (when the gateway refuses it, or the
+    /// reply was unreadable) `requested`, the amount the order was checked
+    /// out and authenticated for. Never the reply's `P_OID`: a reply naming
+    /// another order must not withdraw that order's payment. Net cancels are
+    /// repeatable, so a refused first try costs nothing; a timeout stops the
+    /// attempts (outcome unknown).
     async fn undo(
         &self,
         auth: &AuthSuccess,
@@ -506,17 +512,16 @@ impl Flow {
             (NetCancelTid::Approval, Some(t)) => t,
             _ => &auth.tid,
         };
-        let approved = (
-            approval.order_id.clone().unwrap_or_else(|| oid.clone()),
-            approval.amount.unwrap_or(requested),
-        );
-        let mut tries = vec![approved];
-        if !tries.contains(&(oid.clone(), requested)) {
-            tries.push((oid.clone(), requested));
+        // Always our own order id: a reply naming another order (an auth
+        // TID replayed from another order) must never make us withdraw
+        // that order's payment; the gateway then refuses, and we alert.
+        let mut amounts = vec![approval.amount.unwrap_or(requested)];
+        if !amounts.contains(&requested) {
+            amounts.push(requested);
         }
         let mut last_refusal = None;
-        for (p_oid, amount) in tries {
-            let Some(request) = self.net_cancel_request(auth, tid, &p_oid, amount, now) else {
+        for amount in amounts {
+            let Some(request) = self.net_cancel_request(auth, tid, &oid, amount, now) else {
                 return self
                     .undo_failed(tid, oid, reason, "request", UNDO_FAILED, now)
                     .await;

@@ -442,9 +442,9 @@ fn settle(payment: &Payment, found: &Found) -> Settled {
         return Settled::Mismatch("notification amount differs from the order; not applied");
     }
     let moves = match found.claim {
-        // A one-transaction retry after a failed attempt; never straight
-        // from a withdrawn approval (PaymentState::can_move_to).
-        Claim::Approved => payment.state.is_payable() && payment.state != NetCancelled,
+        // Any payable state: a one-transaction retry after a failed or
+        // withdrawn attempt (the ledger refuses the withdrawn TID itself).
+        Claim::Approved => payment.state.is_payable(),
         Claim::Deposited => payment.state == VbankIssued && same_tid,
     };
     if moves {

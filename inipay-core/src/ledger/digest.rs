@@ -6,11 +6,16 @@
 //! would let anyone who reads the database recover the masked number by
 //! trying every value (a Korean mobile number has about 10^8). So:
 //!
-//! | body | digest |
-//! |---|---|
-//! | no personal data (masking changed nothing) | SHA-256 of the body |
-//! | personal data, with a [`BodyDigestKey`] configured | HMAC-SHA256 of the body under the key |
-//! | personal data, no key | none |
+//! | store | body | digest |
+//! |---|---|---|
+//! | with a [`BodyDigestKey`] | every body | HMAC-SHA256 of the body under the key |
+//! | without a key | no personal data (masking changed nothing) | SHA-256 of the body |
+//! | without a key | personal data | none |
+//!
+//! A store uses one of the two schemes for all its messages: keep the key
+//! for as long as the journal is kept. Messages journaled under schema 4
+//! before this rule (inipay 0.1 development builds) keep the plain SHA-256
+//! they were stored with.
 //!
 //! Keep the key outside the database (like the billing-key key); set it with
 //! `SqliteOptions::body_digest_key`, `PostgresOptions::body_digest_key` or

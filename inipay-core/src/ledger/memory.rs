@@ -391,7 +391,7 @@ impl Ledger for MemoryStore {
         let failed_net_cancels = sorted(
             g.payments
                 .values()
-                .filter(|p| p.net_cancel_failures > 0 && p.state != PaymentState::NetCancelled)
+                .filter(|p| p.net_cancel_failures > 0)
                 .cloned()
                 .collect(),
         );

@@ -211,11 +211,11 @@ pub struct JournalEntry {
     /// masked; empty once purged, see [`JournalEntry::body_purged_at`]).
     pub message: Message,
     /// Digest of the body exactly as received (before masking): the
-    /// evidence that this record is the message received. SHA-256 when the
-    /// body carried no personal data, HMAC-SHA256 under the store's
-    /// [`BodyDigestKey`](super::BodyDigestKey) when it did; `None` when it
-    /// did and no key is configured, and for messages journaled before
-    /// schema version 4.
+    /// evidence that this record is the message received. HMAC-SHA256
+    /// under the store's [`BodyDigestKey`](super::BodyDigestKey) when one is
+    /// configured; otherwise SHA-256 when the body carried no personal data
+    /// and `None` when it did; `None` for messages journaled before schema
+    /// version 4.
     pub body_sha256: Option<[u8; 32]>,
     /// When the stored body was purged by the retention setting (the masked
     /// copy and the digest stay).

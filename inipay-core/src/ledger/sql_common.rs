@@ -92,7 +92,7 @@ const SELECT_UNACKNOWLEDGED: &str = concat!(
 const SELECT_FAILED_NET_CANCELS: &str = concat!(
     "SELECT ",
     payment_columns!(),
-    " FROM ledger_payments WHERE net_cancel_failures > 0 AND state <> 'net_cancelled' \
+    " FROM ledger_payments WHERE net_cancel_failures > 0 \
     ORDER BY created_at, order_id"
 );
 const INSERT_MESSAGE: &str = "INSERT INTO ledger_messages \

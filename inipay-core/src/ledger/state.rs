@@ -19,8 +19,8 @@
 //! by its journal message); a repeated auth TID is a duplicate. An
 //! unsigned failure from the browser ([`Event::AuthFailed`]) never touches
 //! an order whose approval is in flight (`authenticated`). A net cancel
-//! (withdrawn approval) leaves the order payable too, through a new
-//! authentication only (the withdrawn approval never counts again). Only
+//! (withdrawn approval) leaves the order payable too (the withdrawn TID
+//! itself never counts again; another attempt's approval does). Only
 //! money outcomes end a payment: approved, deposited, expired, refunded.
 //!
 //! ```
@@ -141,14 +141,9 @@ impl PaymentState {
     pub fn can_move_to(self, to: PaymentState) -> bool {
         use PaymentState::*;
         match self {
-            // A withdrawn approval is never approved again directly (a late
-            // or re-applied reply of the cancelled attempt must not count):
-            // a new attempt authenticates first.
-            NetCancelled => matches!(
-                to,
-                Authenticated | Declined | CancelledByUser | Failed | NetCancelled
-            ),
-            Created | Declined | CancelledByUser | Failed => matches!(
+            // Payable again; the withdrawn TID itself is never approved
+            // again (see `approve`).
+            Created | Declined | CancelledByUser | Failed | NetCancelled => matches!(
                 to,
                 Authenticated
                     | Approved
@@ -580,6 +575,11 @@ fn step(cur: &Snapshot, event: &Event) -> Result<Snapshot, Rejection> {
                 return Err(Rejection::TidMismatch);
             }
             goto(&mut next, NetCancelled)?;
+            // The approval whose cancels failed is withdrawn now; failures
+            // of another attempt (no recorded TID) stay listed.
+            if cur.tid.as_ref() == Some(tid) {
+                next.net_cancel_failures = 0;
+            }
             if next.tid.is_none() {
                 next.tid = Some(tid.clone());
             }
@@ -637,6 +637,14 @@ fn approve(
         } else {
             Err(Rejection::TidMismatch)
         };
+    }
+    // The approval a net cancel withdrew never counts again (a late or
+    // re-applied reply); another attempt's may (a parallel tab, a retry).
+    if cur.state == PaymentState::NetCancelled && cur.tid.as_ref() == Some(tid) {
+        return Err(Rejection::InvalidTransition {
+            from: cur.state,
+            event: "approved",
+        });
     }
     check_amount(cur.expected, amount)?;
     if !cur.state.can_move_to(to) {
@@ -799,17 +807,18 @@ mod tests {
                 to_state(decide(Some(&cur), &auth("1"))),
                 PaymentState::Authenticated
             );
+            assert_eq!(
+                to_state(decide(Some(&cur), &approved)),
+                PaymentState::Approved
+            );
             if from == PaymentState::NetCancelled {
-                // Only through a new authentication.
+                // ... but never the approval the net cancel withdrew.
+                let mut withdrawn = cur.clone();
+                withdrawn.tid = Some(tid("5"));
                 assert!(matches!(
-                    decide(Some(&cur), &approved),
+                    decide(Some(&withdrawn), &approved),
                     Decision::Reject(Rejection::InvalidTransition { .. })
                 ));
-            } else {
-                assert_eq!(
-                    to_state(decide(Some(&cur), &approved)),
-                    PaymentState::Approved
-                );
             }
             // Another failed attempt: state unchanged, recorded.
             let again = Event::Failed { code: "01".into() };

@@ -701,6 +701,48 @@ async fn failed_net_cancel_shows_in_reconciliation(l: &dyn Ledger) {
     assert!(r.applied.is_transition());
     let rec = l.reconciliation(at(1_000_000)).await.unwrap();
     assert!(!rec.failed_net_cancels.iter().any(|p| p.order_id == o));
+
+    // Another attempt's net cancel succeeding does not hide the first
+    // attempt's failure (its approval may still hold money).
+    let o = oid("NETCANCEL-TWO");
+    new_payment(l, &o, 700).await;
+    for (t, auth) in [(10, 41), (12, 42)] {
+        l.record(
+            msg(MessageKind::AuthResult, &o, "P_STATUS=00", t),
+            intent(
+                &o,
+                Event::Authenticated {
+                    tid: tid("INIMX_AUTH", auth),
+                    amount: Amount::won(700),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        let event = if auth == 41 {
+            Event::NetCancelFailed {
+                tid: tid("INIMX_AUTH", auth),
+                code: "timeout".into(),
+            }
+        } else {
+            Event::NetCancelled {
+                tid: tid("INIMX_AUTH", auth),
+            }
+        };
+        l.record(
+            msg(MessageKind::NetCancelReply, &o, "", t + 1),
+            intent(&o, event),
+        )
+        .await
+        .unwrap();
+    }
+    let p = l.payment(&o).await.unwrap().unwrap();
+    assert_eq!(
+        (p.state, p.net_cancel_failures),
+        (PaymentState::NetCancelled, 1)
+    );
+    let rec = l.reconciliation(at(1_000_000)).await.unwrap();
+    assert!(rec.failed_net_cancels.iter().any(|p| p.order_id == o));
 }
 
 async fn unacknowledged_payment_shows_in_reconciliation(l: &dyn Ledger) {

@@ -296,23 +296,19 @@ pub async fn net_cancel_with_the_approval_tid(h: &Harness) {
     let txns = h.sandbox.transactions();
     let txn = txns.iter().find(|t| t.oid == oid).expect("approved");
     assert_eq!(txn.status, TxnStatus::NetCancelled);
-    // The reply's (tampered) order id first, refused; then ours, accepted;
-    // both name the approval TID.
+    // Our own order id, never the reply's; the approval TID.
     let cancels = net_cancel_requests(h, oid).await;
-    assert_eq!(cancels.len(), 2, "{cancels:?}");
+    assert_eq!(cancels.len(), 1, "{cancels:?}");
     assert!(
-        cancels[0].contains(&format!("P_OID={oid}X&")),
+        cancels[0].contains(&format!("P_OID={oid}&")),
         "{}",
         cancels[0]
     );
     assert!(
-        cancels[1].contains(&format!("P_OID={oid}&")),
+        cancels[0].starts_with(&format!("P_TID={}&", txn.tid)),
         "{}",
-        cancels[1]
+        cancels[0]
     );
-    for c in &cancels {
-        assert!(c.starts_with(&format!("P_TID={}&", txn.tid)), "{c}");
-    }
     let p = h
         .app
         .ledger
@@ -654,5 +650,37 @@ pub async fn parked_deposit_confirmed_later(h: &Harness) {
             .expect("confirm")
             .is_empty()
     );
+    assert_eq!(paid(h), 1);
+}
+
+/// An attacker replays the auth result of an order they paid (X) on another
+/// order (Y) with the same amount: the auth TID belongs to X, so it is never
+/// sent for approval again under Y (alert, journaled, nothing to cancel);
+/// X's payment stays untouched at the gateway.
+pub async fn auth_tid_of_another_order_refused(h: &Harness) {
+    let page = checkout(h, "ORD-X", "CARD").await;
+    let session = open_window(h, &page).await;
+    let result = press(h, &session, "approve", CARD).await;
+    let next = super::browser::submit(h, &result).await;
+    assert_eq!(next.status, 303);
+    assert_eq!(state(h, "ORD-X").await, PaymentState::Approved);
+    assert_eq!(checkout(h, "ORD-Y", "CARD").await.status, 200);
+    let form = inipay_sandbox::browser::AutoForm::parse(&result.body).expect("form");
+    let r = h
+        .http
+        .post(h.app.url("/next?oid=ORD-Y"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form.fields.encode(form.charset))
+        .send()
+        .await
+        .expect("next");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(state(h, "ORD-Y").await, PaymentState::Created);
+    assert_eq!(alerts(h, "ORD-Y"), 1);
+    assert!(net_cancel_requests(h, "ORD-Y").await.is_empty());
+    let txns = h.sandbox.transactions();
+    let x = txns.iter().find(|t| t.oid == "ORD-X").expect("X approved");
+    assert_eq!(x.status, TxnStatus::Approved, "X untouched");
+    assert_eq!(txns.len(), 1, "no second approval");
     assert_eq!(paid(h), 1);
 }
