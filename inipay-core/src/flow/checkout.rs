@@ -21,7 +21,7 @@ impl Flow {
     /// records the payment in the ledger with the amount every later message
     /// is checked against. Reloading the page is harmless; changing the
     /// amount of an order already checked out is
-    /// [`LedgerError::OrderConflict`](crate::ledger::LedgerError::OrderConflict).
+    /// [`LedgerError::OrderConflict`].
     /// After a failed attempt (cancel in the window, decline) the order can
     /// be paid again; an order that is paid, issued a virtual account, or
     /// otherwise ended is [`FlowError::NotPayable`].

@@ -388,13 +388,13 @@ async fn korean_deposit_applied_once(
     );
 }
 
-/// [`korean_deposit_applied_once`] with the notification in EUC-KR (the
+/// A deposit notification with Korean text in EUC-KR (the
 /// sandbox's default, INICIS's documented charset).
 pub async fn korean_deposit_in_euc_kr_applied_once(h: &Harness) {
     korean_deposit_applied_once(h, "ORD-KR-EUC", inipay_core::encoding::Charset::EucKr).await;
 }
 
-/// [`korean_deposit_applied_once`] with the notification in UTF-8 (the
+/// A deposit notification with Korean text in UTF-8 (the
 /// payment's `P_CHARSET`; run with `Options::noti_in_p_charset`): read by
 /// the fallback of the EUC-KR-configured flow.
 pub async fn korean_deposit_in_utf8_applied_once(h: &Harness) {
