@@ -201,15 +201,7 @@ pub async fn forged_auth_result_then_genuine_payment(h: &Harness) {
         "P_STATUS=00&P_RMESG1=&P_TID=INIMX_AUTHINIpayTest20240101120000999999&P_AMT={AMOUNT}&P_REQ_URL={}",
         h.sandbox.url("/smart/payReq.ini")
     );
-    let r = h
-        .http
-        .post(h.app.url(&format!("/next?oid={oid}")))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("next");
-    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post_next(h, oid, body).await, 303);
     assert_eq!(state(h, oid).await, PaymentState::Failed);
     assert_eq!(alerts(h, oid), 0, "no person is asked to refund anything");
     assert!(
@@ -454,15 +446,7 @@ pub async fn loose_amounts_refused(h: &Harness) {
             "P_STATUS=00&P_RMESG1=&P_TID=INIMX_AUTHINIpayTest20240101120000999997&P_AMT={amount}&P_REQ_URL={}",
             h.sandbox.url("/smart/payReq.ini")
         );
-        let r = h
-            .http
-            .post(h.app.url("/next?oid=ORD-LOOSE"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("next");
-        assert_eq!(r.status().as_u16(), 303, "{amount}");
+        assert_eq!(post_next(h, "ORD-LOOSE", body).await, 303, "{amount}");
         assert_eq!(
             state(h, "ORD-LOOSE").await,
             PaymentState::Created,
@@ -495,7 +479,8 @@ pub async fn loose_amounts_refused(h: &Harness) {
     assert_eq!(paid(h), 0);
 }
 
-async fn post_next(h: &Harness, oid: &str, body: String) -> u16 {
+/// Posts an auth result `body` to `{mount}/next?oid={oid}`; the status.
+async fn post_next(h: &Harness, oid: &str, body: impl Into<reqwest::Body>) -> u16 {
     h.http
         .post(h.app.url(&format!("/next?oid={oid}")))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -666,15 +651,8 @@ pub async fn auth_tid_of_another_order_refused(h: &Harness) {
     assert_eq!(state(h, "ORD-X").await, PaymentState::Approved);
     assert_eq!(checkout(h, "ORD-Y", "CARD").await.status, 200);
     let form = inipay_sandbox::browser::AutoForm::parse(&result.body).expect("form");
-    let r = h
-        .http
-        .post(h.app.url("/next?oid=ORD-Y"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form.fields.encode(form.charset))
-        .send()
-        .await
-        .expect("next");
-    assert_eq!(r.status().as_u16(), 303);
+    let body = form.fields.encode(form.charset);
+    assert_eq!(post_next(h, "ORD-Y", body).await, 303);
     assert_eq!(state(h, "ORD-Y").await, PaymentState::Created);
     assert_eq!(alerts(h, "ORD-Y"), 1);
     assert!(net_cancel_requests(h, "ORD-Y").await.is_empty());
