@@ -87,10 +87,44 @@ impl Timestamp {
         (y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60)
     }
 
+    /// The instant of a Korean local date and time (`kst_parts` inverted);
+    /// times before 1970 are the epoch.
+    ///
+    /// ```
+    /// use inipay_core::time::Timestamp;
+    /// let t = Timestamp::from_kst(2016, 5, 5, 9, 30, 12);
+    /// assert_eq!(t.kst_compact(), "20160505093012");
+    /// ```
+    pub fn from_kst(
+        year: i64,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+    ) -> Timestamp {
+        let days = days_from_civil(year, month, day);
+        let secs =
+            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+                - KST_OFFSET_SECS;
+        Timestamp(u64::try_from(secs).unwrap_or(0).saturating_mul(1000))
+    }
+
     /// This instant plus `secs` seconds.
     pub fn plus_secs(self, secs: u64) -> Timestamp {
         Timestamp(self.0.saturating_add(secs.saturating_mul(1000)))
     }
+}
+
+/// Howard Hinnant's civil-to-days algorithm (proleptic Gregorian).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).

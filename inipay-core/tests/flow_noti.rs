@@ -49,8 +49,8 @@ fn flow_with(
         Endpoints::sandbox("http://127.0.0.1:9").unwrap(),
     )
     .unwrap();
-    let handler = move |e: &FlowEvent| -> Result<(), HandlerError> {
-        events.lock().unwrap().push(e.clone());
+    let handler = move |d: &inipay_core::flow::Delivery| -> Result<(), HandlerError> {
+        events.lock().unwrap().push(d.event.clone());
         Ok(())
     };
     Flow::new(

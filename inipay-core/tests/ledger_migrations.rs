@@ -210,7 +210,7 @@ async fn sqlite_ledger_written_by_version_1_upgrades_on_open() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(versions, vec![(1,), (2,), (3,), (4,)]);
+    assert_eq!(versions, vec![(1,), (2,), (3,), (4,), (5,)]);
     version_1_rows_still_answer(&store).await;
     still_append_only(store.pool(), "X''").await;
     store.close().await;
@@ -239,7 +239,7 @@ async fn postgres_ledger_written_by_version_1_upgrades_on_connect() {
                     .fetch_all(store.pool())
                     .await
                     .unwrap();
-            assert_eq!(versions, vec![(1,), (2,), (3,), (4,)]);
+            assert_eq!(versions, vec![(1,), (2,), (3,), (4,), (5,)]);
             version_1_rows_still_answer(&store).await;
             still_append_only(store.pool(), "''::bytea").await;
             store.close().await;

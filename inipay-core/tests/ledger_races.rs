@@ -65,10 +65,11 @@ async fn deposit_key_rows(store: &PostgresStore, o: &OrderId, t: &Tid) -> i64 {
     n
 }
 
-/// Another instance expires the virtual account after the ledger read it as
-/// issued: the deposit must not be applied on the stale read. The write that
-/// saw the change leaves nothing behind (one journal row for the noti, key
-/// not consumed) and the decision is made again on the expired account.
+/// Another instance withdraws the virtual account (net cancel) after the
+/// ledger read it as issued: the deposit must not be applied on the stale
+/// read. The write that saw the change leaves nothing behind (one journal
+/// row for the noti, key not consumed) and the decision is made again on
+/// the withdrawn account.
 #[tokio::test]
 async fn postgres_payment_changed_between_read_and_write_is_decided_again() {
     with_postgres(
@@ -81,7 +82,7 @@ async fn postgres_payment_changed_between_read_and_write_is_decided_again() {
             other.execute("BEGIN").await.unwrap();
             other
                 .execute(
-                    "UPDATE ledger_payments SET state = 'vbank_expired', version = version + 1 \
+                    "UPDATE ledger_payments SET state = 'net_cancelled', version = version + 1 \
                  WHERE order_id = 'RACE-1'",
                 )
                 .await
@@ -97,7 +98,7 @@ async fn postgres_payment_changed_between_read_and_write_is_decided_again() {
             );
             assert_eq!(
                 store.payment(&o).await.unwrap().unwrap().state,
-                PaymentState::VbankExpired
+                PaymentState::NetCancelled
             );
             let j = store.messages_of(&o).await.unwrap();
             assert_eq!(j.len(), 2, "issuance + the noti, journaled once");

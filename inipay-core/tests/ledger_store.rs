@@ -32,7 +32,7 @@ async fn sqlite_store_passes_the_suite() {
         .fetch_all(store.pool())
         .await
         .unwrap();
-    assert_eq!(versions, vec![(1,), (2,), (3,), (4,)]);
+    assert_eq!(versions, vec![(1,), (2,), (3,), (4,), (5,)]);
     store.close().await;
 }
 

@@ -2,7 +2,7 @@
 //! events. The order type implements [`Order`] by hand.
 
 use super::catalog::Product;
-use inipay_core::flow::{BoxFuture, EventHandler, FlowEvent, HandlerError, OrderLookup};
+use inipay_core::flow::{BoxFuture, Delivery, EventHandler, FlowEvent, HandlerError, OrderLookup};
 use inipay_core::mobile::{HppMethod, Method, PaymentRequest, VbankAccount, VbankDeadline};
 use inipay_core::order::{CheckoutContext, Order};
 use inipay_core::time::Timestamp;
@@ -234,9 +234,9 @@ impl ShopEvents {
 impl EventHandler for ShopEvents {
     fn handle<'a>(
         &'a self,
-        event: &'a FlowEvent,
+        delivery: &'a Delivery,
     ) -> Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>> {
-        match event {
+        match &delivery.event {
             FlowEvent::Paid {
                 order_id, amount, ..
             } => tracing::info!(%order_id, amount = amount.get(), "paid: ship the goods"),

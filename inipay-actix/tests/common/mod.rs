@@ -121,8 +121,8 @@ pub async fn start_as(
     let ledger = Arc::new(MemoryStore::new());
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = events.clone();
-    let handler = move |e: &FlowEvent| -> Result<(), HandlerError> {
-        let name = match e {
+    let handler = move |d: &inipay_core::flow::Delivery| -> Result<(), HandlerError> {
+        let name = match &d.event {
             FlowEvent::Paid { .. } => "paid",
             FlowEvent::VbankIssued { .. } => "vbank_issued",
             FlowEvent::Deposited { .. } => "deposited",

@@ -21,7 +21,6 @@
 //! is `None`) until its first successful charge confirms it
 //! ([`Ledger::confirm_billkey`](crate::ledger::Ledger::confirm_billkey)).
 
-use super::events::FlowEvent;
 use super::{Flow, FlowError};
 use crate::billing::{
     BillingKeyForm, BillingKeyRequest, BillingKeyResult, BillkeyIv, decrypt_field,
@@ -312,11 +311,15 @@ impl Flow {
             }
             Err(e) => return BillingOutcome::Error(e.into()),
         }
-        let ev = FlowEvent::BillkeyIssued {
-            order_id: oid.clone(),
-            tid: issued.tid.clone(),
-        };
-        self.emit_unacknowledged(&ev).await;
+        self.push_event(
+            Some(&oid),
+            crate::ledger::OutboxKind::BillkeyIssued,
+            crate::ledger::EventId::new(format!("billkey_{oid}")),
+            issued.tid.clone(),
+            None,
+            now,
+        )
+        .await;
         BillingOutcome::Issued {
             order_id: oid,
             tid: issued.tid,

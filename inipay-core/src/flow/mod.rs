@@ -52,27 +52,33 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod background;
 mod billing;
 mod checkout;
 mod confirm;
 mod deploy;
+mod dispatch;
 mod events;
 mod next;
 mod noti;
 mod noti_source;
 mod oversized;
+mod reconcile;
 mod refund;
 mod source;
 
+pub use background::{Background, BackgroundOptions};
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome, BillingRefusal};
 pub use checkout::{Checkout, CheckoutReply};
 pub use confirm::{ConfirmConfig, NotiTrust, WhenUnconfirmed};
 pub use deploy::{DeployError, DeployProblem};
-pub use events::{EventHandler, FlowEvent, HandlerError, NoEvents};
+pub use dispatch::{DispatchConfig, DispatchReport, Dispatcher};
+pub use events::{Delivery, EventHandler, FlowEvent, HandlerError, NoEvents};
 pub use next::{NetCancelTid, NextOutcome};
 pub use noti::{NotiReply, ParkedOutcome};
 pub use noti_source::{INICIS_NOTI_SOURCES, default_noti_sources};
 pub use oversized::{BodyCollector, BodyLength, COUNT_CAP, Callback, CollectedBody, OversizedBody};
+pub use reconcile::{ReconcileConfig, ReconcileReport};
 pub use refund::{
     FullAfterPartial, RefundAmount, RefundConfig, RefundError, RefundOutcome, RefundRequest,
     refund_method,
@@ -182,7 +188,11 @@ pub struct Flow {
     client: GatewayClient,
     ledger: Arc<dyn Ledger>,
     config: FlowConfig,
-    events: Arc<dyn EventHandler>,
+    /// Delivers the outbox to the app's handler (`None`: no handler, events
+    /// wait in the outbox).
+    dispatcher: Option<Dispatcher>,
+    /// When the reconciler acts.
+    reconcile_config: ReconcileConfig,
     billing: Option<BillingConfig>,
     refunds: Option<RefundConfig>,
     /// The effective notification allow-list (`None`: any source, only with
@@ -229,19 +239,50 @@ impl Flow {
             client,
             ledger,
             config,
-            events: Arc::new(NoEvents),
+            dispatcher: None,
+            reconcile_config: ReconcileConfig::default(),
             billing: None,
             refunds: None,
         }
     }
 
-    /// Sets the handler told about payments (paid, deposited, alerts). A
-    /// handler that returns `Ok` acknowledges the payment in the ledger; the
-    /// others show up in the reconciliation report.
+    /// Sets the handler told about payments (paid, deposited, alerts).
+    ///
+    /// Every event is first written to the ledger's outbox, in the
+    /// transaction of the change that causes it; the flow then delivers it
+    /// at once, and what fails (a handler error, a timeout, a crash) is
+    /// delivered again by [`Flow::start`]'s dispatcher with backoff, with
+    /// the same [`Delivery::id`]. A delivered `Paid` or `Deposited`
+    /// acknowledges the payment. Without a handler, events wait in the
+    /// outbox (listed in the reconciliation report).
     #[must_use]
     pub fn with_events(mut self, events: Arc<dyn EventHandler>) -> Flow {
-        self.events = events;
+        let config = self
+            .dispatcher
+            .as_ref()
+            .map(|d| d.config().clone())
+            .unwrap_or_default();
+        self.dispatcher = Some(Dispatcher::new(self.ledger.clone(), events).with_config(config));
         self
+    }
+
+    /// Sets how events are delivered (after [`Flow::with_events`]).
+    #[must_use]
+    pub fn with_dispatch_config(mut self, config: DispatchConfig) -> Flow {
+        self.dispatcher = self.dispatcher.map(|d| d.with_config(config));
+        self
+    }
+
+    /// Sets when the reconciler acts ([`Flow::reconcile`]).
+    #[must_use]
+    pub fn with_reconcile_config(mut self, config: ReconcileConfig) -> Flow {
+        self.reconcile_config = config;
+        self
+    }
+
+    /// The dispatcher of the app's handler, if one is installed.
+    pub fn dispatcher(&self) -> Option<&Dispatcher> {
+        self.dispatcher.as_ref()
     }
 
     /// Enables billing-key issuance with keys sealed by `billing.billkey_key`.

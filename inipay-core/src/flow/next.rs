@@ -1,7 +1,6 @@
 //! Step 3: the auth result on `P_NEXT_URL`, approval, verification and net
 //! cancel (PROTOCOL.md 2.4, 2.5, 2.8).
 
-use super::events::FlowEvent;
 use super::{Flow, FlowError};
 use crate::ledger::{Applied, Direction, Event, Intent, Message, MessageKind, Rejection};
 use crate::mobile::{
@@ -41,9 +40,9 @@ pub enum NetCancelTid {
 /// readable: a net cancel names this amount and TID, never the ledger's
 /// expectation (a mismatch between the two is what is being cancelled).
 #[derive(Debug, Clone, Copy, Default)]
-struct Approval<'a> {
-    tid: Option<&'a Tid>,
-    amount: Option<Amount>,
+pub(super) struct Approval<'a> {
+    pub(super) tid: Option<&'a Tid>,
+    pub(super) amount: Option<Amount>,
 }
 
 /// What happened to a payment on `P_NEXT_URL`. Every variant has been
@@ -397,12 +396,7 @@ impl Flow {
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
                     return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
-                let ev = FlowEvent::Paid {
-                    order_id: oid.clone(),
-                    tid: p.tid().clone(),
-                    amount: p.amount(),
-                };
-                self.emit(&ev, now).await;
+                self.deliver(Some(&oid), now).await;
                 NextOutcome::Paid {
                     order_id: oid,
                     tid: p.tid().clone(),
@@ -417,12 +411,20 @@ impl Flow {
                 if let Err(reason) = self.keep(reply_msg, &oid, event).await {
                     return self.undo(auth, oid, expected, approval, reason, now).await;
                 }
-                let ev = FlowEvent::VbankIssued {
-                    order_id: oid.clone(),
-                    tid: v.tid().clone(),
-                    account: Box::new(v.account().clone()),
-                };
-                self.emit_unacknowledged(&ev).await;
+                let deadline = v
+                    .account()
+                    .deadline
+                    .as_ref()
+                    .map(crate::mobile::KstDateTime::to_timestamp);
+                let detail = super::dispatch::vbank_detail(v.account());
+                if let Err(e) = self
+                    .ledger
+                    .set_vbank_details(&oid, v.tid(), deadline, Some(detail))
+                    .await
+                {
+                    tracing::error!(order_id = %oid, error = %e, "could not record the virtual account's deadline");
+                }
+                self.deliver(Some(&oid), now).await;
                 NextOutcome::VbankIssued {
                     order_id: oid,
                     tid: v.tid().clone(),
@@ -498,7 +500,7 @@ impl Flow {
     /// another order must not withdraw that order's payment. Net cancels are
     /// repeatable, so a refused first try costs nothing; a timeout stops the
     /// attempts (outcome unknown).
-    async fn undo(
+    pub(super) async fn undo(
         &self,
         auth: &AuthSuccess,
         oid: OrderId,
@@ -567,6 +569,7 @@ impl Flow {
                 Ok(r) if r.result.is_success() => {
                     let event = Event::NetCancelled { tid: tid.clone() };
                     let recorded = self.record_logged(msg, &oid, event).await;
+                    self.deliver(Some(&oid), now).await;
                     return NextOutcome::NetCancelled {
                         order_id: oid,
                         reason,
@@ -722,36 +725,56 @@ impl Flow {
         self.record_logged(msg, oid, event).await
     }
 
-    /// Tells the app; acknowledges the payment when the handler succeeds.
-    pub(super) async fn emit(&self, event: &FlowEvent, now: Timestamp) {
-        match self.events.handle(event).await {
-            Ok(()) => {
-                if let Some(oid) = event.order_id()
-                    && let Err(e) = self.ledger.acknowledge(oid, now).await
-                {
-                    tracing::error!(order_id = %oid, error = %e, "could not acknowledge");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "event handler failed; payment stays unacknowledged")
-            }
-        }
-    }
-
-    /// Tells the app without acknowledging (issuance is not a payment).
-    pub(super) async fn emit_unacknowledged(&self, event: &FlowEvent) {
-        if let Err(e) = self.events.handle(event).await {
-            tracing::warn!(error = %e, "event handler failed");
-        }
-    }
-
-    pub(super) async fn alert(&self, oid: Option<&OrderId>, reason: &str, _now: Timestamp) {
-        tracing::error!(order_id = ?oid.map(OrderId::as_str), reason, "payment alert");
-        let ev = FlowEvent::Alert {
-            order_id: oid.cloned(),
-            reason: reason.to_owned(),
+    /// Delivers the outbox events of `order` (all due ones without an
+    /// order) to the app's handler, if one is installed. Whatever is not
+    /// delivered now stays in the outbox for the dispatcher.
+    pub(super) async fn deliver(&self, order: Option<&OrderId>, now: Timestamp) {
+        let Some(d) = &self.dispatcher else { return };
+        let r = match order {
+            Some(o) => d.deliver_order(o, now).await,
+            None => d.deliver_due(now).await,
         };
-        self.emit_unacknowledged(&ev).await;
+        if let Err(e) = r {
+            tracing::error!(error = %e, "outbox delivery failed; the dispatcher retries");
+        }
+    }
+
+    /// Writes an event no payment change carries to the outbox, then
+    /// delivers it.
+    pub(super) async fn push_event(
+        &self,
+        order: Option<&OrderId>,
+        kind: crate::ledger::OutboxKind,
+        id: crate::ledger::EventId,
+        tid: Option<Tid>,
+        detail: Option<String>,
+        now: Timestamp,
+    ) {
+        let event = crate::ledger::NewOutboxEvent {
+            id,
+            order_id: order.cloned(),
+            kind,
+            tid,
+            detail,
+            at: now,
+        };
+        if let Err(e) = self.ledger.outbox_push(event).await {
+            tracing::error!(error = %e, "could not write an event to the outbox");
+        }
+        self.deliver(order, now).await;
+    }
+
+    pub(super) async fn alert(&self, oid: Option<&OrderId>, reason: &str, now: Timestamp) {
+        tracing::error!(order_id = ?oid.map(OrderId::as_str), reason, "payment alert");
+        self.push_event(
+            oid,
+            crate::ledger::OutboxKind::Alert,
+            super::dispatch::fresh_event_id("alert"),
+            None,
+            Some(reason.to_owned()),
+            now,
+        )
+        .await;
     }
 }
 

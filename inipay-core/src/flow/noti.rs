@@ -13,7 +13,6 @@
 //! Confirmation is an INIAPI inquiry made by the flow ([`ConfirmConfig`](super::ConfirmConfig)).
 
 use super::confirm::{Claim, Verdict};
-use super::events::FlowEvent;
 use super::{Flow, FlowError, NotiTrust, WhenUnconfirmed};
 use crate::ledger::{
     Applied, Direction, Event, Intent, Message, MessageKind, Payment, PaymentState, ResultPath,
@@ -333,27 +332,17 @@ impl Flow {
     async fn after_record(&self, found: &Found, applied: &Applied, now: Timestamp) {
         let oid = found.oid.clone();
         match applied {
-            Applied::Transitioned {
-                to: PaymentState::VbankDeposited,
-                ..
-            } => {
-                let ev = FlowEvent::Deposited {
-                    order_id: oid,
-                    tid: found.tid.clone(),
-                    amount: found.amount,
-                };
-                self.emit(&ev, now).await;
-            }
-            Applied::Transitioned {
-                to: PaymentState::Approved,
-                ..
-            } => {
-                let ev = FlowEvent::Paid {
-                    order_id: oid,
-                    tid: found.tid.clone(),
-                    amount: found.amount,
-                };
-                self.emit(&ev, now).await;
+            Applied::Transitioned { from, .. } => {
+                if *from == PaymentState::VbankExpired {
+                    tracing::warn!(order_id = %oid, "deposit after the virtual account expired");
+                    self.alert(
+                        Some(&oid),
+                        "deposit arrived after the virtual account expired; applied as paid",
+                        now,
+                    )
+                    .await;
+                }
+                self.deliver(Some(&oid), now).await;
             }
             Applied::Rejected(r) => {
                 tracing::warn!(order_id = %oid, rejection = ?r, "notification refused by the ledger");
@@ -364,9 +353,7 @@ impl Flow {
                 )
                 .await;
             }
-            Applied::Transitioned { .. }
-            | Applied::Unchanged { .. }
-            | Applied::Duplicate { .. } => {}
+            Applied::Unchanged { .. } | Applied::Duplicate { .. } => {}
         }
     }
 
@@ -445,7 +432,9 @@ fn settle(payment: &Payment, found: &Found) -> Settled {
         // Any payable state: a one-transaction retry after a failed or
         // withdrawn attempt (the ledger refuses the withdrawn TID itself).
         Claim::Approved => payment.state.is_payable(),
-        Claim::Deposited => payment.state == VbankIssued && same_tid,
+        // Also after the deadline: money that arrived is never lost (it is
+        // confirmed like any deposit, applied, and alerted).
+        Claim::Deposited => matches!(payment.state, VbankIssued | VbankExpired) && same_tid,
     };
     if moves {
         Settled::Moves

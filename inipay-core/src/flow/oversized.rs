@@ -32,7 +32,6 @@
 //! assert!(matches!(small.finish(), CollectedBody::Complete(b) if b == b"P_STATUS=00"));
 //! ```
 
-use super::events::FlowEvent;
 use super::{Flow, FlowError};
 use crate::encoding::Charset;
 use crate::ledger::{Direction, Message, MessageKind};
@@ -253,15 +252,12 @@ impl Flow {
         );
         self.ledger.append(attach(inbound), None).await?;
         self.ledger.append(attach(local), None).await?;
-        self.emit_unacknowledged(&FlowEvent::Alert {
-            order_id: oid,
-            reason: format!(
-                "a {} body over the {}-byte limit was refused (413) and journaled truncated",
-                route.as_str(),
-                body.limit
-            ),
-        })
-        .await;
+        let reason = format!(
+            "a {} body over the {}-byte limit was refused (413) and journaled truncated",
+            route.as_str(),
+            body.limit
+        );
+        self.alert(oid.as_ref(), &reason, now).await;
         Ok(())
     }
 }
@@ -344,7 +340,7 @@ mod flow_tests {
     use super::*;
     use crate::client::{ClientConfig, GatewayClient};
     use crate::config::{Endpoints, Merchant, test_keys};
-    use crate::flow::{FlowConfig, HandlerError};
+    use crate::flow::{FlowConfig, FlowEvent, HandlerError};
     use crate::ledger::{Ledger, MemoryStore};
     use std::sync::{Arc, Mutex};
 
@@ -355,8 +351,8 @@ mod flow_tests {
             Endpoints::sandbox("http://127.0.0.1:9").unwrap(),
         )
         .unwrap();
-        let handler = move |e: &FlowEvent| -> Result<(), HandlerError> {
-            alerts.lock().unwrap().push(e.clone());
+        let handler = move |d: &crate::flow::Delivery| -> Result<(), HandlerError> {
+            alerts.lock().unwrap().push(d.event.clone());
             Ok(())
         };
         Flow::new(

@@ -689,7 +689,9 @@ impl Flow {
             }
         };
         match applied {
-            Applied::Transitioned { .. } | Applied::Unchanged { .. } => {}
+            Applied::Transitioned { .. } | Applied::Unchanged { .. } => {
+                self.deliver(Some(&oid), now).await;
+            }
             Applied::Duplicate { .. } => {}
             Applied::Rejected(r) => {
                 let reason = rejection_text(&r);

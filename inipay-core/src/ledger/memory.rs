@@ -5,9 +5,10 @@ use super::codec::applied_to_text;
 use super::message::{JournalEntry, Message, MessageId};
 use super::state::{Applied, Decision, EventKey, Snapshot, decide};
 use super::{
-    AttemptClaim, BillingAttempt, BillkeyRecord, BodyDigestKey, Created, Intent, Ledger,
-    LedgerError, LedgerFuture, NewPayment, Payment, PaymentState, Prepared, Reconciliation,
-    Recorded, ResultPath, Unconfirmed, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyRecord, BodyDigestKey, Claimed, Created, EventId, Intent,
+    Ledger, LedgerError, LedgerFuture, NewOutboxEvent, NewPayment, OutboxEntry, OutboxKind,
+    Payment, PaymentState, Prepared, Reconciliation, Recorded, ResultPath, Settle, Unconfirmed,
+    outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{OrderId, Tid};
@@ -45,6 +46,16 @@ struct Inner {
     attempts: HashMap<String, (BillingAttempt, Option<Timestamp>)>,
     /// Parked notifications by message id, with the time each was resolved.
     unconfirmed: BTreeMap<i64, (Unconfirmed, Option<Timestamp>)>,
+    /// Each payment's version (moves on every change, as in the SQL stores).
+    versions: HashMap<OrderId, u64>,
+    /// The outbox, in seq order.
+    outbox: Vec<MemOutbox>,
+}
+
+#[derive(Debug, Clone)]
+struct MemOutbox {
+    entry: OutboxEntry,
+    lease: Option<(Timestamp, String)>,
 }
 
 #[derive(Debug)]
@@ -210,6 +221,13 @@ impl Inner {
                 }
                 self.keys.insert(key.as_str().to_owned());
                 let applied = outcome_of(&cur, &next);
+                let version = {
+                    let v = self.versions.entry(intent.order_id.clone()).or_insert(0);
+                    *v += 1;
+                    *v
+                };
+                let kind =
+                    OutboxKind::of_change(cur.state, next.state, cur.refunded != next.refunded);
                 if let Some(p) = self.payments.get_mut(&intent.order_id) {
                     p.state = next.state;
                     p.tid = next.tid;
@@ -217,10 +235,43 @@ impl Inner {
                     p.refunded = next.refunded;
                     p.net_cancel_failures = next.net_cancel_failures;
                     p.updated_at = at;
+                    // What the SQL stores' trigger writes (migration 5).
+                    if let Some(kind) = kind {
+                        let amount = if kind == OutboxKind::Refunded {
+                            p.refunded.checked_sub(cur.refunded)
+                        } else {
+                            Some(p.amount)
+                        };
+                        let entry = OutboxEntry {
+                            seq: 0,
+                            id: EventId::of_transition(&p.order_id, version),
+                            order_id: Some(p.order_id.clone()),
+                            kind,
+                            tid: p.tid.clone(),
+                            amount,
+                            detail: None,
+                            created_at: at,
+                            attempts: 0,
+                            next_attempt_at: at,
+                            last_error: None,
+                            delivered_at: None,
+                        };
+                        self.push_outbox(entry);
+                    }
                 }
                 applied
             }
         }
+    }
+
+    /// Appends an outbox row (false if its id is there already).
+    fn push_outbox(&mut self, mut entry: OutboxEntry) -> bool {
+        if self.outbox.iter().any(|o| o.entry.id == entry.id) {
+            return false;
+        }
+        entry.seq = i64::try_from(self.outbox.len() + 1).unwrap_or(i64::MAX);
+        self.outbox.push(MemOutbox { entry, lease: None });
+        true
     }
 
     fn entry(&self, idx: usize, s: &Stored) -> JournalEntry {
@@ -273,6 +324,7 @@ impl Ledger for MemoryStore {
                     created_at: p.at,
                     updated_at: p.at,
                     result_path: p.result_path,
+                    vbank_deadline: None,
                 },
             );
             Ok(Created::New)
@@ -395,6 +447,13 @@ impl Ledger for MemoryStore {
                 .cloned()
                 .collect(),
         );
+        let stuck_authenticated = sorted(
+            g.payments
+                .values()
+                .filter(|p| p.state == PaymentState::Authenticated && p.updated_at < before)
+                .cloned()
+                .collect(),
+        );
         drop(g);
         Box::pin(async move {
             Ok(Reconciliation {
@@ -402,6 +461,9 @@ impl Ledger for MemoryStore {
                 failed_net_cancels,
                 pending_messages: self.pending().await?,
                 unconfirmed: self.unconfirmed(u32::MAX).await?,
+                undelivered: self.outbox_undelivered(u32::MAX).await?,
+                stuck_authenticated,
+                overdue_vbanks: self.overdue_vbanks(before, u32::MAX).await?,
             })
         })
     }
@@ -494,5 +556,173 @@ impl Ledger for MemoryStore {
             _ => false,
         };
         Box::pin(async move { Ok(done) })
+    }
+
+    fn outbox_push(&self, event: NewOutboxEvent) -> LedgerFuture<'_, bool> {
+        let wrote = self.lock().push_outbox(OutboxEntry {
+            seq: 0,
+            id: event.id,
+            order_id: event.order_id,
+            kind: event.kind,
+            tid: event.tid,
+            amount: None,
+            detail: event.detail,
+            created_at: event.at,
+            attempts: 0,
+            next_attempt_at: event.at,
+            last_error: None,
+            delivered_at: None,
+        });
+        Box::pin(async move { Ok(wrote) })
+    }
+
+    fn outbox_claim<'a>(
+        &'a self,
+        order: Option<&'a OrderId>,
+        now: Timestamp,
+        lease_until: Timestamp,
+        token: &'a str,
+        limit: u32,
+    ) -> LedgerFuture<'a, Vec<Claimed>> {
+        let mut g = self.lock();
+        let mut claimed = Vec::new();
+        let mut blocked: HashSet<OrderId> = HashSet::new();
+        for o in g.outbox.iter_mut() {
+            if o.entry.delivered_at.is_some() {
+                continue;
+            }
+            // Only the oldest undelivered event of an order.
+            if let Some(oid) = &o.entry.order_id
+                && !blocked.insert(oid.clone())
+            {
+                continue;
+            }
+            let due = o.entry.next_attempt_at <= now
+                && o.lease.as_ref().is_none_or(|(until, _)| *until <= now)
+                && order.is_none_or(|want| o.entry.order_id.as_ref() == Some(want));
+            if due && claimed.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
+                o.entry.attempts = o.entry.attempts.saturating_add(1);
+                o.lease = Some((lease_until, token.to_owned()));
+                claimed.push(Claimed {
+                    entry: o.entry.clone(),
+                    token: token.to_owned(),
+                    lease_until,
+                });
+            }
+        }
+        Box::pin(async move { Ok(claimed) })
+    }
+
+    fn outbox_settle<'a>(
+        &'a self,
+        id: &'a EventId,
+        token: &'a str,
+        how: Settle,
+    ) -> LedgerFuture<'a, bool> {
+        let mut g = self.lock();
+        let mut ack = None;
+        let held = match g.outbox.iter_mut().find(|o| &o.entry.id == id) {
+            Some(o)
+                if o.entry.delivered_at.is_none()
+                    && o.lease.as_ref().is_some_and(|(_, t)| t == token) =>
+            {
+                o.lease = None;
+                match how {
+                    Settle::Delivered { at, detail } => {
+                        o.entry.delivered_at = Some(at);
+                        o.entry.detail = detail;
+                        o.entry.last_error = None;
+                        if o.entry.kind.acknowledges() {
+                            ack = o.entry.order_id.clone().map(|oid| (oid, at));
+                        }
+                    }
+                    Settle::Retry {
+                        error,
+                        next_attempt_at,
+                    } => {
+                        o.entry.last_error = Some(error);
+                        o.entry.next_attempt_at = next_attempt_at;
+                    }
+                }
+                true
+            }
+            _ => false,
+        };
+        if let Some((oid, at)) = ack
+            && let Some(p) = g.payments.get_mut(&oid)
+        {
+            p.acknowledged_at.get_or_insert(at);
+        }
+        Box::pin(async move { Ok(held) })
+    }
+
+    fn outbox_undelivered(&self, limit: u32) -> LedgerFuture<'_, Vec<OutboxEntry>> {
+        let v = self
+            .lock()
+            .outbox
+            .iter()
+            .filter(|o| o.entry.delivered_at.is_none())
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|o| o.entry.clone())
+            .collect();
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn outbox_of<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Vec<OutboxEntry>> {
+        let v = self
+            .lock()
+            .outbox
+            .iter()
+            .filter(|o| o.entry.order_id.as_ref() == Some(order))
+            .map(|o| o.entry.clone())
+            .collect();
+        Box::pin(async move { Ok(v) })
+    }
+
+    fn set_vbank_details<'a>(
+        &'a self,
+        order: &'a OrderId,
+        tid: &'a Tid,
+        deadline: Option<Timestamp>,
+        detail: Option<String>,
+    ) -> LedgerFuture<'a, bool> {
+        let mut g = self.lock();
+        let found = match g.payments.get_mut(order) {
+            Some(p) if p.tid.as_ref() == Some(tid) => {
+                if deadline.is_some() {
+                    p.vbank_deadline = deadline;
+                }
+                true
+            }
+            _ => false,
+        };
+        if found && detail.is_some() {
+            for o in g.outbox.iter_mut() {
+                if o.entry.order_id.as_ref() == Some(order)
+                    && o.entry.kind == OutboxKind::VbankIssued
+                    && o.entry.tid.as_ref() == Some(tid)
+                    && o.entry.delivered_at.is_none()
+                    && o.entry.detail.is_none()
+                {
+                    o.entry.detail = detail.clone();
+                }
+            }
+        }
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn overdue_vbanks(&self, now: Timestamp, limit: u32) -> LedgerFuture<'_, Vec<Payment>> {
+        let all = self
+            .lock()
+            .payments
+            .values()
+            .filter(|p| {
+                p.state == PaymentState::VbankIssued && p.vbank_deadline.is_some_and(|d| d < now)
+            })
+            .cloned()
+            .collect();
+        let mut v = sorted(all);
+        v.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Box::pin(async move { Ok(v) })
     }
 }

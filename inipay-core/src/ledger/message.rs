@@ -63,11 +63,15 @@ pub enum MessageKind {
     IniapiRequest,
     /// An INIAPI reply.
     IniapiReply,
+    /// A decision of the reconciler ([`Flow::reconcile`](crate::flow::Flow::reconcile)):
+    /// a virtual account expired, a stuck approval taken back (a local
+    /// record, [`Direction::Local`]).
+    Reconciler,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::AuthResult,
         MessageKind::ApprovalRequest,
         MessageKind::ApprovalReply,
@@ -77,6 +81,7 @@ impl MessageKind {
         MessageKind::BillingResult,
         MessageKind::IniapiRequest,
         MessageKind::IniapiReply,
+        MessageKind::Reconciler,
     ];
 
     /// The stored name.
@@ -91,6 +96,7 @@ impl MessageKind {
             MessageKind::BillingResult => "billing_result",
             MessageKind::IniapiRequest => "iniapi_request",
             MessageKind::IniapiReply => "iniapi_reply",
+            MessageKind::Reconciler => "reconciler",
         }
     }
 

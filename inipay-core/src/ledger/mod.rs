@@ -132,6 +132,7 @@ mod error;
 mod mask;
 mod memory;
 mod message;
+mod outbox;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -144,6 +145,9 @@ pub use digest::BodyDigestKey;
 pub use error::LedgerError;
 pub use memory::MemoryStore;
 pub use message::{Direction, JournalEntry, Message, MessageId, MessageKind};
+pub use outbox::{
+    Claimed, EMITTING, ERROR_TEXT_CAP, EventId, NewOutboxEvent, OutboxEntry, OutboxKind, Settle,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::{PostgresOptions, PostgresStore};
 #[cfg(feature = "sqlite")]
@@ -237,6 +241,9 @@ pub struct Payment {
     /// once any checkout of the order used a one-transaction method (only
     /// then is a `P_STATUS=00` payment notification accepted).
     pub result_path: ResultPath,
+    /// The deposit deadline of an issued virtual account (`P_VACT_DATE` +
+    /// `P_VACT_TIME`), once recorded ([`Ledger::set_vbank_details`]).
+    pub vbank_deadline: Option<Timestamp>,
 }
 
 /// An event for an order: what a journal message means, as decided by the
@@ -281,6 +288,15 @@ pub struct Reconciliation {
     /// Notifications that would move money and still wait for the
     /// gateway's confirmation ([`Ledger::unconfirmed`]).
     pub unconfirmed: Vec<Unconfirmed>,
+    /// Events the app's handler has not taken yet, oldest first, with the
+    /// last error ([`OutboxEntry::last_error`]).
+    pub undelivered: Vec<OutboxEntry>,
+    /// Payments still `authenticated` (approval asked, no answer recorded)
+    /// that last changed before the cutoff: the outcome is unknown.
+    pub stuck_authenticated: Vec<Payment>,
+    /// Virtual accounts still waiting for their deposit whose deadline
+    /// passed before the cutoff (the reconciler expires them).
+    pub overdue_vbanks: Vec<Payment>,
 }
 
 /// The payment ledger. See the [module docs](self) for the model and an
@@ -363,6 +379,56 @@ pub trait Ledger: Send + Sync {
     /// Marks a parked notification resolved (confirmed and applied, or
     /// refuted by the gateway). Returns whether it was parked and unresolved.
     fn resolve_unconfirmed(&self, message: MessageId, at: Timestamp) -> LedgerFuture<'_, bool>;
+
+    /// Writes an event that no payment change carries (alerts, issued
+    /// billing keys) to the outbox. Returns whether this call wrote it (an
+    /// id already there is left alone).
+    fn outbox_push(&self, event: NewOutboxEvent) -> LedgerFuture<'_, bool>;
+
+    /// Claims up to `limit` events due at `now` for delivery (of `order`
+    /// only, or of any): the oldest undelivered event of each order, not
+    /// delivered and not under another claim's lease. Each gets `token` and
+    /// a lease until `lease_until`, and its attempt count grows by one.
+    fn outbox_claim<'a>(
+        &'a self,
+        order: Option<&'a OrderId>,
+        now: Timestamp,
+        lease_until: Timestamp,
+        token: &'a str,
+        limit: u32,
+    ) -> LedgerFuture<'a, Vec<Claimed>>;
+
+    /// Ends the claim of `token` on event `id`. Returns whether the claim
+    /// was still held (false: its lease ended and another dispatcher took
+    /// it, or it was settled). Delivering a `paid` or `deposited` event also
+    /// acknowledges the payment, in the same transaction.
+    fn outbox_settle<'a>(
+        &'a self,
+        id: &'a EventId,
+        token: &'a str,
+        how: Settle,
+    ) -> LedgerFuture<'a, bool>;
+
+    /// Undelivered events, oldest first, at most `limit`.
+    fn outbox_undelivered(&self, limit: u32) -> LedgerFuture<'_, Vec<OutboxEntry>>;
+
+    /// Every outbox event of an order, oldest first.
+    fn outbox_of<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Vec<OutboxEntry>>;
+
+    /// Records the deposit deadline of the virtual account `tid` issued to
+    /// `order`, and the account's details (JSON) on its undelivered
+    /// `vbank_issued` event. Returns whether the payment holds that TID.
+    fn set_vbank_details<'a>(
+        &'a self,
+        order: &'a OrderId,
+        tid: &'a Tid,
+        deadline: Option<Timestamp>,
+        detail: Option<String>,
+    ) -> LedgerFuture<'a, bool>;
+
+    /// Virtual accounts still `vbank_issued` whose deadline is before `now`,
+    /// oldest first, at most `limit`.
+    fn overdue_vbanks(&self, now: Timestamp, limit: u32) -> LedgerFuture<'_, Vec<Payment>>;
 
     /// Applies every pending message (see [`Ledger::pending`]) once, in
     /// journal order; run it at start-up.

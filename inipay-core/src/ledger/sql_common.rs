@@ -44,9 +44,10 @@ use crate::ledger::digest::BodyDigestKey;
 use crate::ledger::message::{Direction, JournalEntry, Message, MessageId, MessageKind};
 use crate::ledger::state::{Applied, Decision, EventKey, Rejection, Snapshot, decide};
 use crate::ledger::{
-    AttemptClaim, BillingAttempt, BillkeyContext, BillkeyRecord, Created, Intent, LedgerError,
-    NewPayment, Payment, PaymentState, Prepared, Reconciliation, Recorded, ResultPath,
-    SealedBillkey, Unconfirmed, charset_name, charset_parse, outcome_of,
+    AttemptClaim, BillingAttempt, BillkeyContext, BillkeyRecord, Claimed, Created, EventId, Intent,
+    LedgerError, NewOutboxEvent, NewPayment, OutboxEntry, OutboxKind, Payment, PaymentState,
+    Prepared, Reconciliation, Recorded, ResultPath, SealedBillkey, Settle, Unconfirmed,
+    charset_name, charset_parse, outcome_of,
 };
 use crate::time::Timestamp;
 use crate::types::{Amount, Mid, OrderId, Tid};
@@ -59,7 +60,7 @@ type DbRow = <Db as sqlx::Database>::Row;
 macro_rules! payment_columns {
     () => {
         "order_id, mid, amount, state, tid, auth_tid, refunded, net_cancel_failures, \
-         acknowledged_at, created_at, updated_at, version, result_path"
+         acknowledged_at, created_at, updated_at, version, result_path, vbank_deadline"
     };
 }
 const SELECT_PAYMENT: &str = concat!(
@@ -312,6 +313,97 @@ const PURGE_BODIES: &str = "UPDATE ledger_messages SET body = $2, body_purged_at
     WHERE id IN (SELECT id FROM ledger_messages \
     WHERE at < $1 AND body_purged_at IS NULL ORDER BY id LIMIT $4)";
 const PURGE_BATCH: i64 = 500;
+const SELECT_STUCK_AUTHENTICATED: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE state = 'authenticated' AND updated_at < $1 \
+    ORDER BY created_at, order_id"
+);
+const SELECT_OVERDUE_VBANKS: &str = concat!(
+    "SELECT ",
+    payment_columns!(),
+    " FROM ledger_payments WHERE state = 'vbank_issued' AND vbank_deadline < $1 \
+    ORDER BY created_at, order_id LIMIT $2"
+);
+/// The outbox columns [`outbox_from_row`] reads.
+macro_rules! outbox_columns {
+    () => {
+        "seq, id, order_id, kind, tid, amount, detail, created_at, attempts, next_attempt_at, \
+         last_error, delivered_at"
+    };
+}
+const OUTBOX_PUSH: &str = "INSERT INTO ledger_outbox \
+    (id, order_id, kind, tid, detail, created_at, next_attempt_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING";
+/// The claim (see [`Core::outbox_claim`]); `$lock` is `FOR UPDATE SKIP
+/// LOCKED` on PostgreSQL (concurrent claimers skip each other's rows
+/// instead of waiting; a row claimed and committed meanwhile is re-checked
+/// and excluded by its lease), nothing on SQLite (one writer).
+macro_rules! outbox_claim {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE ledger_outbox SET lease_until = $2, lease_token = $3, attempts = attempts + 1 \
+            WHERE seq IN (SELECT o.seq FROM ledger_outbox o WHERE o.delivered_at IS NULL \
+            AND o.next_attempt_at <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1) \
+            AND ($5 IS NULL OR o.order_id = $5) \
+            AND NOT EXISTS (SELECT 1 FROM ledger_outbox e WHERE e.delivered_at IS NULL \
+            AND e.order_id = o.order_id AND e.seq < o.seq) \
+            ORDER BY o.seq LIMIT $4",
+            $lock,
+            ") RETURNING ",
+            outbox_columns!()
+        )
+    };
+}
+const OUTBOX_CLAIM: &str = if ROW_LOCKS {
+    outbox_claim!(" FOR UPDATE SKIP LOCKED")
+} else {
+    outbox_claim!("")
+};
+const OUTBOX_DELIVERED: &str = "UPDATE ledger_outbox SET delivered_at = $3, detail = $4, \
+    last_error = NULL, lease_until = NULL, lease_token = NULL \
+    WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL RETURNING kind, order_id";
+const OUTBOX_RETRY: &str = "UPDATE ledger_outbox SET last_error = $3, next_attempt_at = $4, \
+    lease_until = NULL, lease_token = NULL \
+    WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL";
+const OUTBOX_UNDELIVERED: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM ledger_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1"
+);
+const OUTBOX_OF: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM ledger_outbox WHERE order_id = $1 ORDER BY seq"
+);
+const SET_VBANK_DEADLINE: &str = "UPDATE ledger_payments \
+    SET vbank_deadline = COALESCE($3, vbank_deadline) WHERE order_id = $1 AND tid = $2";
+const SET_VBANK_DETAIL: &str = "UPDATE ledger_outbox SET detail = $3 \
+    WHERE order_id = $1 AND tid = $2 AND kind = 'vbank_issued' AND delivered_at IS NULL \
+    AND detail IS NULL";
+
+fn outbox_from_row(row: &DbRow) -> Result<OutboxEntry, LedgerError> {
+    let order: Option<String> = row.try_get("order_id")?;
+    let amount: Option<i64> = row.try_get("amount")?;
+    let delivered: Option<i64> = row.try_get("delivered_at")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(OutboxEntry {
+        seq: row.try_get("seq")?,
+        id: EventId::new(row.try_get::<String, _>("id")?),
+        order_id: order
+            .map(|o| OrderId::new(o).map_err(|_| corrupt("order_id")))
+            .transpose()?,
+        kind: OutboxKind::parse(&row.try_get::<String, _>("kind")?).ok_or(corrupt("kind"))?,
+        tid: opt_tid(row.try_get("tid")?, "tid")?,
+        amount: amount.map(|a| won(a, "amount")).transpose()?,
+        detail: row.try_get("detail")?,
+        created_at: ts(row.try_get("created_at")?, "created_at")?,
+        attempts: u32::try_from(attempts).map_err(|_| corrupt("attempts"))?,
+        next_attempt_at: ts(row.try_get("next_attempt_at")?, "next_attempt_at")?,
+        last_error: row.try_get("last_error")?,
+        delivered_at: delivered.map(|d| ts(d, "delivered_at")).transpose()?,
+    })
+}
 
 fn corrupt(column: &'static str) -> LedgerError {
     LedgerError::Corrupt { column }
@@ -363,6 +455,10 @@ fn payment_from_row(row: &DbRow) -> Result<(Payment, i64), LedgerError> {
             updated_at: ts(row.try_get("updated_at")?, "updated_at")?,
             result_path: ResultPath::parse(&row.try_get::<String, _>("result_path")?)
                 .ok_or(corrupt("result_path"))?,
+            vbank_deadline: row
+                .try_get::<Option<i64>, _>("vbank_deadline")?
+                .map(|d| ts(d, "vbank_deadline"))
+                .transpose()?,
         },
         row.try_get("version")?,
     ))
@@ -1059,7 +1155,172 @@ impl Core {
             )?,
             pending_messages: self.pending().await?,
             unconfirmed: self.unconfirmed(u32::MAX).await?,
+            undelivered: self.outbox_undelivered(u32::MAX).await?,
+            stuck_authenticated: payments(
+                sqlx::query(SELECT_STUCK_AUTHENTICATED)
+                    .bind(millis(before)?)
+                    .fetch_all(&self.reader)
+                    .await?,
+            )?,
+            overdue_vbanks: self.overdue_vbanks(before, u32::MAX).await?,
         })
+    }
+
+    pub async fn outbox_push(&self, e: NewOutboxEvent) -> Result<bool, LedgerError> {
+        let n = sqlx::query(OUTBOX_PUSH)
+            .bind(e.id.as_str())
+            .bind(e.order_id.as_ref().map(|o| o.as_str().to_owned()))
+            .bind(e.kind.as_str())
+            .bind(e.tid.as_ref().map(|t| t.as_str().to_owned()))
+            .bind(e.detail)
+            .bind(millis(e.at)?)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn outbox_claim(
+        &self,
+        order: Option<&OrderId>,
+        now: Timestamp,
+        lease_until: Timestamp,
+        token: &str,
+        limit: u32,
+    ) -> Result<Vec<Claimed>, LedgerError> {
+        let rows = sqlx::query(OUTBOX_CLAIM)
+            .bind(millis(now)?)
+            .bind(millis(lease_until)?)
+            .bind(token)
+            .bind(i64::from(limit))
+            .bind(order.map(|o| o.as_str().to_owned()))
+            .fetch_all(&self.writer)
+            .await?;
+        let mut v = rows
+            .iter()
+            .map(|r| {
+                Ok(Claimed {
+                    entry: outbox_from_row(r)?,
+                    token: token.to_owned(),
+                    lease_until,
+                })
+            })
+            .collect::<Result<Vec<_>, LedgerError>>()?;
+        v.sort_by_key(|c| c.entry.seq);
+        Ok(v)
+    }
+
+    pub async fn outbox_settle(
+        &self,
+        id: &EventId,
+        token: &str,
+        how: Settle,
+    ) -> Result<bool, LedgerError> {
+        match how {
+            Settle::Delivered { at, detail } => {
+                let mut tx = begin_write(&self.writer).await?;
+                let row = sqlx::query(OUTBOX_DELIVERED)
+                    .bind(id.as_str())
+                    .bind(token)
+                    .bind(millis(at)?)
+                    .bind(detail)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else {
+                    tx.rollback().await?;
+                    return Ok(false);
+                };
+                let kind =
+                    OutboxKind::parse(&row.try_get::<String, _>("kind")?).ok_or(corrupt("kind"))?;
+                if kind.acknowledges()
+                    && let Some(order) = row.try_get::<Option<String>, _>("order_id")?
+                {
+                    sqlx::query(ACKNOWLEDGE)
+                        .bind(order)
+                        .bind(millis(at)?)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+            Settle::Retry {
+                error,
+                next_attempt_at,
+            } => {
+                let n = sqlx::query(OUTBOX_RETRY)
+                    .bind(id.as_str())
+                    .bind(token)
+                    .bind(error)
+                    .bind(millis(next_attempt_at)?)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                Ok(n == 1)
+            }
+        }
+    }
+
+    pub async fn outbox_undelivered(&self, limit: u32) -> Result<Vec<OutboxEntry>, LedgerError> {
+        sqlx::query(OUTBOX_UNDELIVERED)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(outbox_from_row)
+            .collect()
+    }
+
+    pub async fn outbox_of(&self, order: &OrderId) -> Result<Vec<OutboxEntry>, LedgerError> {
+        sqlx::query(OUTBOX_OF)
+            .bind(order.as_str())
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(outbox_from_row)
+            .collect()
+    }
+
+    pub async fn set_vbank_details(
+        &self,
+        order: &OrderId,
+        tid: &Tid,
+        deadline: Option<Timestamp>,
+        detail: Option<String>,
+    ) -> Result<bool, LedgerError> {
+        let mut tx = begin_write(&self.writer).await?;
+        let found = sqlx::query(SET_VBANK_DEADLINE)
+            .bind(order.as_str())
+            .bind(tid.as_str())
+            .bind(deadline.map(millis).transpose()?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if found && detail.is_some() {
+            sqlx::query(SET_VBANK_DETAIL)
+                .bind(order.as_str())
+                .bind(tid.as_str())
+                .bind(detail)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    pub async fn overdue_vbanks(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Payment>, LedgerError> {
+        payments(
+            sqlx::query(SELECT_OVERDUE_VBANKS)
+                .bind(millis(now)?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?,
+        )
     }
 
     pub async fn put_billkey(&self, r: BillkeyRecord) -> Result<bool, LedgerError> {
@@ -1380,6 +1641,61 @@ macro_rules! delegate_ledger {
                 at: $crate::time::Timestamp,
             ) -> $crate::ledger::LedgerFuture<'_, bool> {
                 Box::pin(self.core.resolve_unconfirmed(m, at))
+            }
+            fn outbox_push(
+                &self,
+                e: $crate::ledger::NewOutboxEvent,
+            ) -> $crate::ledger::LedgerFuture<'_, bool> {
+                Box::pin(self.core.outbox_push(e))
+            }
+            fn outbox_claim<'a>(
+                &'a self,
+                order: Option<&'a $crate::types::OrderId>,
+                now: $crate::time::Timestamp,
+                lease_until: $crate::time::Timestamp,
+                token: &'a str,
+                limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'a, Vec<$crate::ledger::Claimed>> {
+                Box::pin(
+                    self.core
+                        .outbox_claim(order, now, lease_until, token, limit),
+                )
+            }
+            fn outbox_settle<'a>(
+                &'a self,
+                id: &'a $crate::ledger::EventId,
+                token: &'a str,
+                how: $crate::ledger::Settle,
+            ) -> $crate::ledger::LedgerFuture<'a, bool> {
+                Box::pin(self.core.outbox_settle(id, token, how))
+            }
+            fn outbox_undelivered(
+                &self,
+                limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::OutboxEntry>> {
+                Box::pin(self.core.outbox_undelivered(limit))
+            }
+            fn outbox_of<'a>(
+                &'a self,
+                order: &'a $crate::types::OrderId,
+            ) -> $crate::ledger::LedgerFuture<'a, Vec<$crate::ledger::OutboxEntry>> {
+                Box::pin(self.core.outbox_of(order))
+            }
+            fn set_vbank_details<'a>(
+                &'a self,
+                order: &'a $crate::types::OrderId,
+                tid: &'a $crate::types::Tid,
+                deadline: Option<$crate::time::Timestamp>,
+                detail: Option<String>,
+            ) -> $crate::ledger::LedgerFuture<'a, bool> {
+                Box::pin(self.core.set_vbank_details(order, tid, deadline, detail))
+            }
+            fn overdue_vbanks(
+                &self,
+                now: $crate::time::Timestamp,
+                limit: u32,
+            ) -> $crate::ledger::LedgerFuture<'_, Vec<$crate::ledger::Payment>> {
+                Box::pin(self.core.overdue_vbanks(now, limit))
             }
         }
     };

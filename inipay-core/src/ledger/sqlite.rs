@@ -56,6 +56,13 @@ fn migrator() -> Migrator {
             include_str!("migrations/sqlite/0004_trust_and_privacy.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "outbox".into(),
+            MigrationType::Simple,
+            include_str!("migrations/sqlite/0005_outbox.sql").into_sql_str(),
+            false,
+        ),
     ]);
     m.dangerous_set_table_name(super::MIGRATIONS_TABLE);
     m

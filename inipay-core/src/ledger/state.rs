@@ -166,7 +166,8 @@ impl PaymentState {
             Approved => matches!(to, NetCancelled | PartiallyRefunded | Refunded),
             VbankIssued => matches!(to, VbankDeposited | VbankExpired | NetCancelled),
             VbankDeposited | PartiallyRefunded => matches!(to, PartiallyRefunded | Refunded),
-            VbankExpired | Refunded => false,
+            VbankExpired => to == VbankDeposited,
+            Refunded => false,
         }
     }
 }
@@ -557,7 +558,8 @@ fn step(cur: &Snapshot, event: &Event) -> Result<Snapshot, Rejection> {
                 goto(&mut next, Failed)?;
             }
             "02" => {
-                if cur.state != VbankIssued {
+                // A deposit after the deadline is still money received.
+                if !matches!(cur.state, VbankIssued | VbankExpired) {
                     return Err(invalid());
                 }
                 if cur.tid.as_ref() != Some(tid) {
@@ -707,7 +709,6 @@ mod tests {
             PaymentState::Created,
             PaymentState::Authenticated,
             PaymentState::VbankDeposited,
-            PaymentState::VbankExpired,
         ] {
             assert!(matches!(
                 decide(Some(&snap(s)), &dep),
@@ -776,11 +777,20 @@ mod tests {
 
     #[test]
     fn transition_table_has_no_way_out_of_terminal_states() {
-        for from in [PaymentState::VbankExpired, PaymentState::Refunded] {
-            for to in PaymentState::ALL {
-                assert!(!from.can_move_to(to), "{from} -> {to}");
-            }
+        for to in PaymentState::ALL {
+            assert!(!PaymentState::Refunded.can_move_to(to), "refunded -> {to}");
+            // Money that arrives after the deadline is still money received.
+            assert_eq!(
+                PaymentState::VbankExpired.can_move_to(to),
+                to == PaymentState::VbankDeposited,
+                "vbank_expired -> {to}"
+            );
         }
+        let late = Event::noti(tid("8"), "02", Some(Amount::won(1000)), true);
+        assert_eq!(
+            to_state(decide(Some(&snap(PaymentState::VbankExpired)), &late)),
+            PaymentState::VbankDeposited
+        );
         assert!(!PaymentState::Approved.can_move_to(PaymentState::Approved));
     }
 

@@ -229,6 +229,25 @@ impl KstDateTime {
         &self.0
     }
 
+    /// The instant (the digits are Korean local time).
+    ///
+    /// ```
+    /// use inipay_core::mobile::KstDateTime;
+    /// let t = KstDateTime::parse("20160505093012").unwrap().to_timestamp();
+    /// assert_eq!(t.kst_compact(), "20160505093012");
+    /// ```
+    pub fn to_timestamp(&self) -> crate::time::Timestamp {
+        let n = |r: std::ops::Range<usize>| self.0[r].parse::<u32>().unwrap_or(0);
+        crate::time::Timestamp::from_kst(
+            i64::from(n(0..4)),
+            n(4..6),
+            n(6..8),
+            n(8..10),
+            n(10..12),
+            n(12..14),
+        )
+    }
+
     /// `YYYYMMDD`.
     pub fn date(&self) -> &str {
         &self.0[..8]

@@ -103,6 +103,51 @@ impl Ledger for Tap {
     fn resolve_unconfirmed(&self, m: MessageId, at: Timestamp) -> LedgerFuture<'_, bool> {
         self.store.resolve_unconfirmed(m, at)
     }
+    fn outbox_push(&self, e: inipay_core::ledger::NewOutboxEvent) -> LedgerFuture<'_, bool> {
+        self.store.outbox_push(e)
+    }
+    fn outbox_claim<'a>(
+        &'a self,
+        o: Option<&'a OrderId>,
+        now: Timestamp,
+        until: Timestamp,
+        token: &'a str,
+        n: u32,
+    ) -> LedgerFuture<'a, Vec<inipay_core::ledger::Claimed>> {
+        self.store.outbox_claim(o, now, until, token, n)
+    }
+    fn outbox_settle<'a>(
+        &'a self,
+        id: &'a inipay_core::ledger::EventId,
+        token: &'a str,
+        how: inipay_core::ledger::Settle,
+    ) -> LedgerFuture<'a, bool> {
+        self.store.outbox_settle(id, token, how)
+    }
+    fn outbox_undelivered(
+        &self,
+        n: u32,
+    ) -> LedgerFuture<'_, Vec<inipay_core::ledger::OutboxEntry>> {
+        self.store.outbox_undelivered(n)
+    }
+    fn outbox_of<'a>(
+        &'a self,
+        o: &'a OrderId,
+    ) -> LedgerFuture<'a, Vec<inipay_core::ledger::OutboxEntry>> {
+        self.store.outbox_of(o)
+    }
+    fn set_vbank_details<'a>(
+        &'a self,
+        o: &'a OrderId,
+        t: &'a Tid,
+        deadline: Option<Timestamp>,
+        detail: Option<String>,
+    ) -> LedgerFuture<'a, bool> {
+        self.store.set_vbank_details(o, t, deadline, detail)
+    }
+    fn overdue_vbanks(&self, now: Timestamp, n: u32) -> LedgerFuture<'_, Vec<Payment>> {
+        self.store.overdue_vbanks(now, n)
+    }
 }
 
 /// A body of `len` bytes that starts like a notification, so the journaled

@@ -32,7 +32,7 @@ pub mod trust;
 use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Merchant, test_keys};
 use inipay_core::flow::{
-    BoxFuture, CheckoutSource, EventHandler, Flow, FlowConfig, FlowEvent, HandlerError,
+    BoxFuture, CheckoutSource, Delivery, EventHandler, Flow, FlowConfig, FlowEvent, HandlerError,
 };
 use inipay_core::ledger::{Ledger, MemoryStore};
 use inipay_core::mobile::NotiIpAllowList;
@@ -125,16 +125,24 @@ impl AppUnderTest {
     }
 }
 
-/// Every [`FlowEvent`] the app was told about, in order.
+/// Every delivery the app's handler received, in order.
 #[derive(Debug, Default)]
 pub struct Recorder {
-    events: Mutex<Vec<FlowEvent>>,
+    deliveries: Mutex<Vec<Delivery>>,
 }
 
 impl Recorder {
     /// The events so far.
     pub fn events(&self) -> Vec<FlowEvent> {
-        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+        self.deliveries().into_iter().map(|d| d.event).collect()
+    }
+
+    /// The deliveries so far (with their event ids).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
     }
 
     /// How many events match `pred`.
@@ -146,10 +154,10 @@ impl Recorder {
 impl EventHandler for Recorder {
     fn handle<'a>(
         &'a self,
-        event: &'a FlowEvent,
+        delivery: &'a Delivery,
     ) -> Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>> {
-        if let Ok(mut e) = self.events.lock() {
-            e.push(event.clone());
+        if let Ok(mut e) = self.deliveries.lock() {
+            e.push(delivery.clone());
         }
         Box::pin(async { Ok(()) })
     }
