@@ -85,7 +85,34 @@ where
 /// PostgreSQL run prints `SKIPPED` and returns.
 pub async fn with_durable<F, Fut>(kind: Durable, test: &str, body: F)
 where
-    F: FnOnce(Arc<dyn Ledger>) -> Fut,
+    F: FnOnce(Arc<dyn Ledger>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    with_durable_url(kind, test, |url| async move {
+        body(open_ledger(&url).await).await;
+    })
+    .await;
+}
+
+/// Opens the ledger at `url` (`sqlite:PATH` or `postgres://...`), as an
+/// app process would.
+pub async fn open_ledger(url: &str) -> Arc<dyn Ledger> {
+    match url.strip_prefix("sqlite:") {
+        Some(path) => Arc::new(SqliteStore::open(path).await.expect("SQLite ledger")),
+        None => Arc::new(
+            PostgresStore::connect_with(PostgresOptions::new(url))
+                .await
+                .expect("PostgreSQL ledger"),
+        ),
+    }
+}
+
+/// Runs `body` with the URL of a fresh, empty durable ledger of `kind`
+/// (`sqlite:PATH` of a file in a fresh directory, or a fresh PostgreSQL
+/// database), cleaned up afterwards; see [`with_durable`].
+pub async fn with_durable_url<F, Fut>(kind: Durable, test: &str, body: F)
+where
+    F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     match kind {
@@ -93,8 +120,7 @@ where
             let dir = std::env::temp_dir().join(unique("sqlite"));
             std::fs::create_dir_all(&dir).expect("temp dir");
             let path: PathBuf = dir.join("ledger.db");
-            let store = SqliteStore::open(path).await.expect("SQLite ledger");
-            let result = tokio::spawn(body(Arc::new(store))).await;
+            let result = tokio::spawn(body(format!("sqlite:{}", path.display()))).await;
             let _ = std::fs::remove_dir_all(&dir);
             if let Err(e) = result {
                 std::panic::resume_unwind(e.into_panic());
@@ -118,13 +144,7 @@ where
                 Some((base, _)) => format!("{base}/{name}"),
                 None => panic!("admin URL without a database: {admin_url}"),
             };
-            let result = async {
-                let store = PostgresStore::connect_with(PostgresOptions::new(url))
-                    .await
-                    .expect("PostgreSQL ledger");
-                tokio::spawn(body(Arc::new(store))).await
-            }
-            .await;
+            let result = tokio::spawn(body(url)).await;
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
             )))
