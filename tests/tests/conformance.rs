@@ -6,7 +6,7 @@
 
 use inipay_core::flow::NetCancelTid;
 use inipay_core::mobile::NotiIpAllowList;
-use inipay_tests::conformance::{Harness, Options, Serve, hostile, scenarios, trust};
+use inipay_tests::conformance::{Harness, Options, Serve, hostile, loose_ends, scenarios, trust};
 
 /// One `#[tokio::test]` for a scenario of the same name (uses `SERVE` of
 /// the module it expands in).
@@ -35,6 +35,19 @@ macro_rules! trust_scenario {
         async fn $name() {
             let h = Harness::start_with(SERVE, $options).await;
             trust::$name(&h).await;
+            h.stop().await;
+        }
+    };
+}
+
+/// Like `scenario!` for the reconciler scenarios
+/// (`inipay_tests::conformance::loose_ends`).
+macro_rules! loose_end {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = Harness::start_with(SERVE, Options::default()).await;
+            loose_ends::$name(&h).await;
             h.stop().await;
         }
     };
@@ -111,6 +124,8 @@ macro_rules! conformance {
                     ..Options::default()
                 }
             );
+            loose_end!(net_cancel_failing_twice_succeeds_on_retry);
+            loose_end!(vbank_expires_and_a_late_deposit_is_kept);
             hostile!(oversized_bodies);
             scenario!(
                 noti_source_is_the_peer,
@@ -147,6 +162,9 @@ macro_rules! durable_trust {
 
             macro_rules! on {
                 ($kind:ident, $name:ident) => {
+                    on!($kind, trust, $name);
+                };
+                ($kind:ident, $module:ident, $name:ident) => {
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
                         with_durable(Durable::$kind, stringify!($name), |ledger| async move {
@@ -158,7 +176,7 @@ macro_rules! durable_trust {
                                 },
                             )
                             .await;
-                            trust::$name(&h).await;
+                            $module::$name(&h).await;
                             h.stop().await;
                         })
                         .await;
@@ -196,6 +214,8 @@ macro_rules! durable_trust {
                     on!($kind, genuine_one_transaction_result_applied_once);
                     on!($kind, forgeries_during_an_approval_in_flight);
                     on!($kind, one_transaction_after_a_failed_attempt);
+                    on!($kind, loose_ends, net_cancel_failing_twice_succeeds_on_retry);
+                    on!($kind, loose_ends, vbank_expires_and_a_late_deposit_is_kept);
                 };
             }
 

@@ -24,6 +24,7 @@ pub mod actix;
 pub mod browser;
 pub mod hostile;
 pub mod ledgers;
+pub mod loose_ends;
 pub mod rocket;
 pub mod scenarios;
 pub mod shop;
@@ -285,5 +286,13 @@ impl Harness {
     pub async fn stop(self) {
         self.running.stop();
         self.sandbox.shutdown().await;
+        // Every scenario: the app heard each event once (by id).
+        let deliveries = self.events.deliveries();
+        let ids: std::collections::HashSet<_> = deliveries.iter().map(|d| d.id.clone()).collect();
+        assert_eq!(
+            ids.len(),
+            deliveries.len(),
+            "an event delivered twice: {deliveries:?}"
+        );
     }
 }
