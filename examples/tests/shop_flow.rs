@@ -45,6 +45,7 @@ async fn open(db: PathBuf) -> Browser {
         sandbox,
         server,
         ledger,
+        background: _,
     } = shop::start(ShopConfig {
         port: 0,
         sandbox_port: 0,
@@ -245,6 +246,22 @@ async fn card_payment_through_the_shop() {
     assert_eq!(
         file.payment(&id).await.unwrap().unwrap().state,
         PaymentState::Approved
+    );
+    // The shop's handler took the event: acknowledged, nothing to reconcile.
+    let p = file.payment(&id).await.unwrap().unwrap();
+    assert!(p.acknowledged_at.is_some());
+    let events = file.outbox_of(&id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].delivered_at.is_some());
+    let (status, report) = b.get("/reconciliation").await;
+    assert_eq!(status, 200);
+    assert!(
+        report.contains("대사 <small>(Reconciliation)</small>"),
+        "{report}"
+    );
+    assert!(
+        report.contains("전달되지 않은 이벤트 (Undelivered events) <small>0</small>"),
+        "{report}"
     );
     remove_db(&db);
 }

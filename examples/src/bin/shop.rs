@@ -38,7 +38,10 @@ async fn main() -> ExitCode {
     );
     println!("  Ctrl-C to stop.");
     println!();
-    match running.server.await {
+    let served = running.server.await;
+    // Deliveries in progress finish; the rest wait in the outbox.
+    running.background.stop().await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server error: {e}");

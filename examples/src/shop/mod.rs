@@ -130,6 +130,9 @@ pub enum ShopError {
     /// The gateway client could not be built.
     #[error("the gateway client could not be built")]
     Client(#[from] ClientError),
+    /// Recovery or the background task did not start.
+    #[error("the payment background task did not start")]
+    Background(#[from] inipay_core::flow::FlowError),
 }
 
 /// A started shop.
@@ -142,6 +145,8 @@ pub struct RunningShop {
     pub server: actix_web::dev::Server,
     /// The payment ledger.
     pub ledger: Arc<dyn Ledger>,
+    /// Event redelivery and the reconciler (stop it after the server).
+    pub background: inipay_core::flow::Background,
 }
 
 impl std::fmt::Debug for RunningShop {
@@ -183,10 +188,6 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
         LedgerChoice::Sqlite(path) => Arc::new(SqliteStore::open(path.clone()).await?),
         LedgerChoice::Memory => Arc::new(MemoryStore::new()),
     };
-    let recovered = ledger.recover().await?;
-    if !recovered.is_empty() {
-        tracing::warn!(count = recovered.len(), "applied pending ledger messages");
-    }
 
     let merchant = Merchant::test(
         "INIpayTest",
@@ -207,6 +208,8 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
         )
         .with_events(events.clone()),
     );
+    // Recovery, then event redelivery and the reconciler in the background.
+    let background = flow.start().await?;
     let book = Arc::new(OrderBook::default());
     let inicis = Inicis::new(flow.clone(), book.clone() as Arc<dyn CheckoutSource>)
         .result_page(|order_id| format!("/orders/{order_id}"));
@@ -227,6 +230,7 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
             .route("/", web::get().to(home))
             .route("/orders", web::post().to(place_order))
             .route("/orders/{id}", web::get().to(order_page))
+            .route("/reconciliation", web::get().to(reconciliation_page))
     })
     .workers(config.workers.max(1))
     .listen(listener)
@@ -237,6 +241,7 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
         sandbox,
         server,
         ledger,
+        background,
     })
 }
 
@@ -245,6 +250,24 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .content_type(ContentType::html())
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+async fn reconciliation_page(state: web::Data<ShopState>) -> HttpResponse {
+    match state.flow.report(inipay_core::time::Timestamp::now()).await {
+        Ok(r) => html(StatusCode::OK, pages::reconciliation(&state.chrome, &r)),
+        Err(e) => {
+            tracing::error!(error = %e, "ledger read failed");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                pages::problem(
+                    &state.chrome,
+                    "일시적 오류",
+                    "Temporarily unavailable",
+                    "잠시 후 다시 시도해 주세요. (Please try again shortly.)",
+                ),
+            )
+        }
+    }
 }
 
 async fn home(state: web::Data<ShopState>) -> HttpResponse {

@@ -119,6 +119,7 @@ fn layout(chrome: &Chrome, title: &str, body: &str) -> String {
          <title>{title} · inipay 데모샵</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <header><div class=\"bar\"><a class=\"brand\" href=\"/\">inipay <span>데모샵</span> \
          <small class=\"en\">demo shop</small></a><nav><a href=\"/\">상품 (Products)</a>\
+         <a href=\"/reconciliation\">대사 (Reconciliation)</a>\
          <a href=\"{dash}\" target=\"_blank\" rel=\"noopener\">샌드박스 대시보드 (Sandbox dashboard)</a></nav></div></header>\n\
          <main>\n{body}\n</main>\n<footer>테스트 모드: 결제는 로컬 INICIS 샌드박스에서만 일어나며 실제 돈은 오가지 않습니다. \
          (Test mode: payments go to a local INICIS sandbox; no real money moves.)</footer>\n</body>\n</html>\n",
@@ -441,4 +442,81 @@ pub fn problem(chrome: &Chrome, ko: &str, en: &str, detail: &str) -> String {
             esc(detail)
         ),
     )
+}
+
+/// The reconciliation report (대사): what needs a person, from
+/// `Flow::report`. Order ids, states and amounts only.
+pub fn reconciliation(chrome: &Chrome, r: &inipay_core::ledger::Reconciliation) -> String {
+    fn payments(title: &str, list: &[inipay_core::ledger::Payment]) -> String {
+        let mut rows = String::new();
+        for p in list {
+            rows.push_str(&format!(
+                "<tr><td><a href=\"/orders/{id}\">{id}</a></td><td>{state}</td><td>{amount}원</td>\
+                 <td>{failures}</td></tr>",
+                id = esc(p.order_id.as_str()),
+                state = esc(p.state.as_str()),
+                amount = p.amount.get(),
+                failures = p.net_cancel_failures,
+            ));
+        }
+        section(
+            title,
+            list.len(),
+            "<th>주문 (Order)</th><th>상태 (State)</th><th>금액 (Amount)</th><th>망취소 실패 (Failed net cancels)</th>",
+            &rows,
+        )
+    }
+    fn section(title: &str, n: usize, head: &str, rows: &str) -> String {
+        if n == 0 {
+            return format!("<h3>{} <small>0</small></h3>", esc(title));
+        }
+        format!(
+            "<h3>{} <small>{n}</small></h3><div class=\"table\"><table><thead><tr>{head}</tr></thead>\
+             <tbody>{rows}</tbody></table></div>",
+            esc(title)
+        )
+    }
+    let mut events = String::new();
+    for e in &r.undelivered {
+        events.push_str(&format!(
+            "<tr><td>{id}</td><td>{order}</td><td>{kind}</td><td>{attempts}</td><td>{error}</td></tr>",
+            id = esc(e.id.as_str()),
+            order = esc(e.order_id.as_ref().map(|o| o.as_str()).unwrap_or("-")),
+            kind = esc(e.kind.as_str()),
+            attempts = e.attempts,
+            error = esc(e.last_error.as_deref().unwrap_or("")),
+        ));
+    }
+    let mut parked = String::new();
+    for u in &r.unconfirmed {
+        parked.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(u.order_id.as_str()),
+            esc(u.event.kind())
+        ));
+    }
+    let body = [
+        "<h2>대사 <small>(Reconciliation)</small></h2><p>확인이 필요한 결제 \
+         (What needs a person). 배경 작업이 재전송·망취소 재시도·가상계좌 만료를 처리합니다 \
+         (the background task redelivers events, retries net cancels and expires virtual accounts).</p>"
+            .to_owned(),
+        section(
+            "전달되지 않은 이벤트 (Undelivered events)",
+            r.undelivered.len(),
+            "<th>ID</th><th>주문 (Order)</th><th>종류 (Kind)</th><th>시도 (Attempts)</th><th>마지막 오류 (Last error)</th>",
+            &events,
+        ),
+        payments("망취소 실패 (Failed net cancels)", &r.failed_net_cancels),
+        payments("승인 결과 미상 (Approval outcome unknown)", &r.stuck_authenticated),
+        payments("입금기한 지난 가상계좌 (Overdue virtual accounts)", &r.overdue_vbanks),
+        payments("앱 미확인 결제 (Paid, not acknowledged)", &r.unacknowledged),
+        section(
+            "확인 대기 노티 (Notifications awaiting confirmation)",
+            r.unconfirmed.len(),
+            "<th>주문 (Order)</th><th>이벤트 (Event)</th>",
+            &parked,
+        ),
+    ]
+    .concat();
+    layout(chrome, "대사", &body)
 }

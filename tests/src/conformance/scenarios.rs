@@ -157,6 +157,18 @@ pub async fn user_cancel(h: &Harness) {
     assert_redirect_to_result(&again, "ORD-CANCEL");
     assert_eq!(state(h, "ORD-CANCEL").await, PaymentState::Approved);
     assert_eq!(paid_events(h, "ORD-CANCEL"), 1);
+    // Both attempts journaled: the cancelled auth result and the paid one.
+    let auth_results = h
+        .app
+        .ledger
+        .messages_of(&OrderId::new("ORD-CANCEL").expect("id"))
+        .await
+        .expect("journal")
+        .iter()
+        .filter(|m| m.message.kind == inipay_core::ledger::MessageKind::AuthResult)
+        .count();
+    assert_eq!(auth_results, 2);
+    assert_eq!(h.sandbox.transactions().len(), 1, "charged once");
 }
 
 /// The same auth result, with `nextUrl=GET`: delivered in the query string
