@@ -8,7 +8,8 @@ use inipay_core::client::{ClientConfig, GatewayClient};
 use inipay_core::config::{Endpoints, Merchant, test_keys};
 use inipay_core::encoding::Charset;
 use inipay_core::flow::{
-    Flow, FlowConfig, NextOutcome, RefundConfig, RefundError, RefundOutcome, RefundRequest,
+    Flow, FlowConfig, NextOutcome, ParkedOutcome, RefundConfig, RefundError, RefundOutcome,
+    RefundRequest,
 };
 use inipay_core::iniapi::{
     BankCode, ClientIp, IniapiConfig, PartialRefund, PayMethod, Refund, RefundAccount, RequestMeta,
@@ -707,4 +708,72 @@ async fn lost_replies_are_outcome_unknown_never_guessed() {
         state(&h, "R-LOST").await,
         (PaymentState::Approved, Amount::ZERO)
     );
+}
+
+/// A full refund whose reply was lost is settled by the reconciler's
+/// inquiry: refunded when the gateway reports the payment cancelled, left
+/// paid when it reports it approved. Each settles once.
+#[tokio::test]
+async fn full_refunds_of_unknown_outcome_are_settled_by_inquiry() {
+    let h = harness().await;
+    // The gateway refunded, the reply was garbled.
+    let tid = paid(&h, "R-SETTLE", 1000).await;
+    h.sandbox.inject(Endpoint::IniapiV1, Fault::Garbled, 1);
+    let out = h
+        .flow
+        .refund("R-SETTLE", RefundRequest::full("취소"), now())
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, RefundOutcome::OutcomeUnknown { .. }),
+        "{out:?}"
+    );
+    assert_eq!(cancels(&h, &tid), 1);
+    // The gateway did nothing (HTTP 500).
+    paid(&h, "R-NOTHING", 1000).await;
+    h.sandbox.inject(Endpoint::IniapiV1, Fault::Http500, 1);
+    let out = h
+        .flow
+        .refund("R-NOTHING", RefundRequest::full("취소"), now())
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, RefundOutcome::OutcomeUnknown { .. }),
+        "{out:?}"
+    );
+    assert_eq!(
+        h.ledger.unconfirmed(10).await.unwrap().len(),
+        2,
+        "both parked"
+    );
+
+    let r = h.flow.reconcile(now()).await.unwrap();
+    let mut parked = r.parked.clone();
+    parked.sort_by_key(|p| format!("{p:?}"));
+    assert_eq!(
+        parked,
+        vec![ParkedOutcome::Applied, ParkedOutcome::Refuted],
+        "{r:?}"
+    );
+    assert_eq!(
+        state(&h, "R-SETTLE").await,
+        (PaymentState::Refunded, Amount::won(1000))
+    );
+    assert_eq!(
+        state(&h, "R-NOTHING").await,
+        (PaymentState::Approved, Amount::ZERO)
+    );
+    // The refund event went to the outbox with the transition.
+    let events = h.ledger.outbox_of(&oid("R-SETTLE")).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == inipay_core::ledger::OutboxKind::Refunded
+                && e.amount == Some(Amount::won(1000))),
+        "{events:?}"
+    );
+    let again = h.flow.reconcile(now()).await.unwrap();
+    assert!(again.parked.is_empty(), "settled once");
+    assert!(h.ledger.unconfirmed(10).await.unwrap().is_empty());
+    assert_eq!(cancels(&h, &tid), 1, "no second refund");
 }

@@ -94,6 +94,10 @@ pub(super) enum Claim {
     Approved,
     /// Money arrived in the virtual account (`P_STATUS=02`).
     Deposited,
+    /// Our full refund whose reply was lost was made (the reconciler,
+    /// [`Flow::reconcile`](super::Flow::reconcile)): the gateway reports
+    /// the payment cancelled.
+    Refunded,
 }
 
 /// What an inquiry reply says about a claim (pure, see [`judge`]).
@@ -261,6 +265,7 @@ pub(super) fn judge(
     let wanted = match claim {
         Claim::Approved => TxStatus::Approved,
         Claim::Deposited => TxStatus::Deposited,
+        Claim::Refunded => TxStatus::Cancelled,
     };
     if claim == Claim::Deposited
         && let Some(d) = reply.vacct.as_ref().and_then(|v| v.deposit_amount)
@@ -276,6 +281,7 @@ pub(super) fn judge(
         Some(_) => match claim {
             Claim::Approved => Judged::Refuted("the gateway does not report it approved"),
             Claim::Deposited => Judged::Refuted("the gateway does not report it deposited"),
+            Claim::Refunded => Judged::Refuted("the gateway does not report it cancelled"),
         },
     }
 }

@@ -234,29 +234,31 @@ impl Flow {
         item: &Unconfirmed,
         now: Timestamp,
     ) -> Result<ParkedOutcome, FlowError> {
-        let Event::Noti {
-            tid,
-            status,
-            amount: Some(amount),
-            ..
-        } = &item.event
-        else {
+        let Some(payment) = self.ledger.payment(&item.order_id).await? else {
             return Ok(ParkedOutcome::Refuted);
         };
-        let claim = match status.as_str() {
-            "00" => Claim::Approved,
-            "02" => Claim::Deposited,
+        let (tid, amount, claim) = match &item.event {
+            Event::Noti {
+                tid,
+                status,
+                amount: Some(amount),
+                ..
+            } => match status.as_str() {
+                "00" => (tid, *amount, Claim::Approved),
+                "02" => (tid, *amount, Claim::Deposited),
+                _ => return Ok(ParkedOutcome::Refuted),
+            },
+            // A full refund of unknown outcome, keyed by the approval TID;
+            // the inquiry reports the payment's own price.
+            Event::Refunded { refund_tid, .. } => (refund_tid, payment.amount, Claim::Refunded),
             _ => return Ok(ParkedOutcome::Refuted),
         };
         let found = Found {
             oid: item.order_id.clone(),
             tid: tid.clone(),
-            amount: *amount,
+            amount,
             claim,
             event: item.event.clone(),
-        };
-        let Some(payment) = self.ledger.payment(&found.oid).await? else {
-            return Ok(ParkedOutcome::Refuted);
         };
         match settle(&payment, &found) {
             Settled::Moves => {}
@@ -293,10 +295,15 @@ impl Flow {
                 Ok(Confirmed::Applied)
             }
             Verdict::Refuted(reason) => {
-                tracing::warn!(order_id = %found.oid, reason, "notification refuted by the gateway; not applied");
+                tracing::warn!(order_id = %found.oid, reason, "claim refuted by the gateway; not applied");
+                let what = if found.claim == Claim::Refunded {
+                    "refund of unknown outcome not made at INICIS"
+                } else {
+                    "notification not confirmed by the gateway"
+                };
                 self.alert(
                     Some(&found.oid),
-                    &format!("notification not confirmed by the gateway ({reason}); not applied"),
+                    &format!("{what} ({reason}); not applied"),
                     now,
                 )
                 .await;
@@ -421,6 +428,7 @@ fn settle(payment: &Payment, found: &Found) -> Settled {
     let after = match found.claim {
         Claim::Approved => matches!(payment.state, Approved | PartiallyRefunded | Refunded),
         Claim::Deposited => matches!(payment.state, VbankDeposited | PartiallyRefunded | Refunded),
+        Claim::Refunded => payment.state == Refunded,
     };
     if after && same_tid {
         return Settled::Duplicate;
@@ -435,6 +443,7 @@ fn settle(payment: &Payment, found: &Found) -> Settled {
         // Also after the deadline: money that arrived is never lost (it is
         // confirmed like any deposit, applied, and alerted).
         Claim::Deposited => matches!(payment.state, VbankIssued | VbankExpired) && same_tid,
+        Claim::Refunded => payment.state.is_paid() && same_tid,
     };
     if moves {
         Settled::Moves

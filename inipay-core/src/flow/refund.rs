@@ -564,12 +564,22 @@ impl Flow {
     ) -> Result<RefundOutcome, RefundError> {
         let exchange = match self.client.refund(&prepared.request).await {
             Ok(x) => x,
-            Err(e) => return self.send_failed(oid, tid, e, now).await,
+            Err(e) => {
+                let outcome = self.send_failed(oid.clone(), tid.clone(), e, now).await?;
+                self.park_full_refund(&outcome, &tid, prepared.amount, now)
+                    .await;
+                return Ok(outcome);
+            }
         };
         let reply_msg = reply_message(exchange.raw.body, &oid, &tid, now);
         let reply = match exchange.parsed {
             Ok(r) => r,
-            Err(_) => return self.unreadable(reply_msg, oid, now).await,
+            Err(_) => {
+                let outcome = self.unreadable(reply_msg, oid, now).await?;
+                self.park_full_refund(&outcome, &tid, prepared.amount, now)
+                    .await;
+                return Ok(outcome);
+            }
         };
         if reply.result.is_success() {
             // A full refund's reply carries no TID (PROTOCOL.md 4.3): the
@@ -595,6 +605,49 @@ impl Flow {
             order_id: oid,
             result: reply.result,
         })
+    }
+
+    /// A full refund of unknown outcome waits for the reconciler's inquiry
+    /// ([`Flow::reconcile`]): parked under a local journal record, keyed by
+    /// the approval TID as a full refund's own record is. Applied once the
+    /// gateway reports the payment cancelled; a partial refund of unknown
+    /// outcome stays with a person (an inquiry does not tell which part).
+    async fn park_full_refund(
+        &self,
+        outcome: &RefundOutcome,
+        tid: &Tid,
+        amount: Amount,
+        now: Timestamp,
+    ) {
+        let RefundOutcome::OutcomeUnknown { order_id, .. } = outcome else {
+            return;
+        };
+        let note = Message::new(
+            MessageKind::IniapiReply,
+            Direction::Local,
+            Charset::Utf8,
+            b"refund outcome unknown; parked until an inquiry settles it".to_vec(),
+            now,
+        )
+        .order(order_id.clone())
+        .tid(tid.clone());
+        let parked = async {
+            let message = self.ledger.append(note, None).await?;
+            self.ledger
+                .park_unconfirmed(crate::ledger::Unconfirmed {
+                    message,
+                    order_id: order_id.clone(),
+                    event: Event::Refunded {
+                        refund_tid: tid.clone(),
+                        amount,
+                    },
+                    parked_at: now,
+                })
+                .await
+        };
+        if let Err(e) = parked.await {
+            tracing::error!(order_id = %order_id, error = %e, "could not park a refund of unknown outcome");
+        }
     }
 
     async fn send_partial(
