@@ -208,7 +208,10 @@ fn needs_attention(r: &Reconciliation) -> bool {
     !(r.unacknowledged.is_empty()
         && r.failed_net_cancels.is_empty()
         && r.pending_messages.is_empty()
-        && r.unconfirmed.is_empty())
+        && r.unconfirmed.is_empty()
+        && r.undelivered.is_empty()
+        && r.stuck_authenticated.is_empty()
+        && r.overdue_vbanks.is_empty())
 }
 
 /// The report as JSON.
@@ -224,6 +227,16 @@ pub fn reconciliation_json(r: &Reconciliation) -> Value {
             "event": u.event.key_text(),
             "parked_at_ms": u.parked_at.unix_millis(),
         })).collect::<Vec<_>>(),
+        "undelivered_events": r.undelivered.iter().map(|e| json!({
+            "id": e.id.as_str(),
+            "order_id": e.order_id.as_ref().map(|o| o.as_str()),
+            "kind": e.kind.as_str(),
+            "attempts": e.attempts,
+            "next_attempt_at_ms": e.next_attempt_at.unix_millis(),
+            "last_error": e.last_error,
+        })).collect::<Vec<_>>(),
+        "stuck_authenticated": r.stuck_authenticated.iter().map(payment_json).collect::<Vec<_>>(),
+        "overdue_vbanks": r.overdue_vbanks.iter().map(payment_json).collect::<Vec<_>>(),
     })
 }
 
@@ -272,6 +285,44 @@ pub fn reconciliation_text(r: &Reconciliation) -> String {
             ]);
         }
         out.push_str(&t.render());
+    }
+    if !r.undelivered.is_empty() {
+        out.push_str(&format!(
+            "events the app has not taken yet ({}; redelivered with backoff)\n",
+            r.undelivered.len()
+        ));
+        let mut t = Table::new(&["event", "order", "kind", "attempts", "next", "last error"]);
+        for e in &r.undelivered {
+            t.row(vec![
+                e.id.to_string(),
+                e.order_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                e.kind.as_str().to_owned(),
+                e.attempts.to_string(),
+                kst(e.next_attempt_at),
+                e.last_error.clone().unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    if !r.stuck_authenticated.is_empty() {
+        out.push_str(&format!(
+            "authenticated, no approval answer recorded ({}): outcome unknown, the reconciler net-cancels\n",
+            r.stuck_authenticated.len()
+        ));
+        out.push_str(&payments_table(&r.stuck_authenticated).render());
+        out.push('\n');
+    }
+    if !r.overdue_vbanks.is_empty() {
+        out.push_str(&format!(
+            "virtual accounts past their deadline ({}): the reconciler expires them\n",
+            r.overdue_vbanks.len()
+        ));
+        out.push_str(&payments_table(&r.overdue_vbanks).render());
+        out.push('\n');
     }
     let mut out = out.trim_end().to_owned();
     out.push('\n');

@@ -172,6 +172,14 @@ async fn check_commands(db: &str) {
     assert_eq!(v["needs_attention"], true);
     assert_eq!(v["unacknowledged"][0]["order_id"], "CARD-1");
     assert_eq!(v["failed_net_cancels"].as_array().unwrap().len(), 0);
+    // No app took its `paid` event: it waits in the outbox.
+    let undelivered = v["undelivered_events"].as_array().unwrap();
+    assert!(
+        undelivered
+            .iter()
+            .any(|e| e["order_id"] == "CARD-1" && e["kind"] == "approved" && e["attempts"] == 0),
+        "{undelivered:?}"
+    );
     let o = run(&["reconcile", "--db", db]).await;
     assert_exit(&o, 0);
     let out = stdout(&o);
@@ -179,6 +187,7 @@ async fn check_commands(db: &str) {
         out.contains("not acknowledged") && out.contains("CARD-1"),
         "{out}"
     );
+    assert!(out.contains("events the app has not taken yet"), "{out}");
 
     // Unknown order: exit 1, a clear message, nothing on stdout.
     for args in [

@@ -220,6 +220,27 @@ async fn suite(l: &dyn Ledger) {
     let pushed = l.outbox_undelivered(10).await.unwrap();
     assert_eq!(pushed.len(), 1);
     assert_eq!(pushed[0].kind, OutboxKind::Alert);
+    // A claim given back (a stopping dispatcher): not counted, free again.
+    let c = l
+        .outbox_claim(None, at(2_000), at(9_000), "tok-r", 10)
+        .await
+        .unwrap();
+    assert_eq!((c.len(), c[0].entry.attempts), (1, 1));
+    assert!(
+        l.outbox_settle(&c[0].entry.id, "tok-r", Settle::Release)
+            .await
+            .unwrap()
+    );
+    let c = l
+        .outbox_claim(None, at(2_001), at(9_000), "tok-s", 10)
+        .await
+        .unwrap();
+    assert_eq!((c.len(), c[0].entry.attempts), (1, 1), "claimable at once");
+    assert!(
+        l.outbox_settle(&c[0].entry.id, "tok-s", Settle::Release)
+            .await
+            .unwrap()
+    );
 
     // A virtual account: its deadline on the payment, its details on the
     // event, and an overdue list.

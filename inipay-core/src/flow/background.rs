@@ -70,6 +70,7 @@ impl BackgroundOptions {
 /// The running background task of a [`Flow`] ([`Flow::start`]).
 #[derive(Debug)]
 pub struct Background {
+    stopping: Arc<std::sync::atomic::AtomicBool>,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -79,6 +80,8 @@ impl Background {
     /// cut off: an event being delivered is settled, the rest stay pending
     /// in the outbox for the next start).
     pub async fn stop(self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "the inipay background task ended abnormally");
@@ -124,12 +127,21 @@ impl Flow {
             tracing::info!(count = recovered.len(), "recovered journaled messages");
         }
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stopping.clone();
         let flow = Arc::clone(self);
         let task = tokio::spawn(async move {
             let mut last_reconcile: Option<Timestamp> = None;
             loop {
                 let now = (options.clock)();
-                flow.deliver(None, now).await;
+                if let Some(d) = flow.dispatcher()
+                    && let Err(e) = d.deliver_due_until(now, &flag).await
+                {
+                    tracing::error!(error = %e, "outbox delivery failed; retrying later");
+                }
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 let every = u64::try_from(options.reconcile_every.as_millis()).unwrap_or(u64::MAX);
                 let due = last_reconcile
                     .is_none_or(|t| now.unix_millis() >= t.unix_millis().saturating_add(every));
@@ -148,6 +160,10 @@ impl Flow {
                 }
             }
         });
-        Ok(Background { stop, task })
+        Ok(Background {
+            stopping,
+            stop,
+            task,
+        })
     }
 }

@@ -9,7 +9,7 @@ use crate::mobile::{KstDateTime, Redacted, VbankAccount};
 use crate::time::Timestamp;
 use crate::types::{Amount, OrderId};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How the outbox is delivered.
@@ -136,7 +136,18 @@ impl Dispatcher {
     /// Delivers every event due at `now`, oldest first, each order's in
     /// order; failed ones are scheduled again.
     pub async fn deliver_due(&self, now: Timestamp) -> Result<DispatchReport, LedgerError> {
-        self.deliver(None, now).await
+        self.deliver(None, now, &AtomicBool::new(false)).await
+    }
+
+    /// [`Dispatcher::deliver_due`], stopping between two events once
+    /// `stop` is set: the delivery in progress finishes, the claims not yet
+    /// attempted are given back ([`Settle::Release`]).
+    pub async fn deliver_due_until(
+        &self,
+        now: Timestamp,
+        stop: &AtomicBool,
+    ) -> Result<DispatchReport, LedgerError> {
+        self.deliver(None, now, stop).await
     }
 
     /// Delivers the due events of one order (the flow calls this right
@@ -146,13 +157,15 @@ impl Dispatcher {
         order: &OrderId,
         now: Timestamp,
     ) -> Result<DispatchReport, LedgerError> {
-        self.deliver(Some(order), now).await
+        self.deliver(Some(order), now, &AtomicBool::new(false))
+            .await
     }
 
     async fn deliver(
         &self,
         order: Option<&OrderId>,
         now: Timestamp,
+        stop: &AtomicBool,
     ) -> Result<DispatchReport, LedgerError> {
         let mut report = DispatchReport::default();
         let lease_until = plus(now, self.config.lease());
@@ -169,7 +182,16 @@ impl Dispatcher {
                 break;
             }
             for c in claimed {
-                self.deliver_one(c, now, &mut report).await?;
+                if stop.load(Ordering::SeqCst) {
+                    self.ledger
+                        .outbox_settle(&c.entry.id, &c.token, Settle::Release)
+                        .await?;
+                } else {
+                    self.deliver_one(c, now, &mut report).await?;
+                }
+            }
+            if stop.load(Ordering::SeqCst) {
+                break;
             }
         }
         Ok(report)

@@ -643,6 +643,7 @@ impl Ledger for MemoryStore {
                         o.entry.last_error = Some(error);
                         o.entry.next_attempt_at = next_attempt_at;
                     }
+                    Settle::Release => o.entry.attempts = o.entry.attempts.saturating_sub(1),
                 }
                 true
             }

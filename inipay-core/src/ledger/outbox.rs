@@ -230,6 +230,9 @@ pub enum Settle {
         /// The detail to keep.
         detail: Option<String>,
     },
+    /// Not attempted after all (the dispatcher is stopping): the claim is
+    /// given back, its attempt not counted.
+    Release,
     /// The handler failed; try again at `next_attempt_at`.
     Retry {
         /// The error, as text (log-escaped, bounded).

@@ -366,6 +366,9 @@ const OUTBOX_DELIVERED: &str = "UPDATE ledger_outbox SET delivered_at = $3, deta
 const OUTBOX_RETRY: &str = "UPDATE ledger_outbox SET last_error = $3, next_attempt_at = $4, \
     lease_until = NULL, lease_token = NULL \
     WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL";
+const OUTBOX_RELEASE: &str = "UPDATE ledger_outbox SET attempts = attempts - 1, \
+    lease_until = NULL, lease_token = NULL \
+    WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND attempts > 0";
 const OUTBOX_UNDELIVERED: &str = concat!(
     "SELECT ",
     outbox_columns!(),
@@ -1243,6 +1246,15 @@ impl Core {
                 }
                 tx.commit().await?;
                 Ok(true)
+            }
+            Settle::Release => {
+                let n = sqlx::query(OUTBOX_RELEASE)
+                    .bind(id.as_str())
+                    .bind(token)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                Ok(n == 1)
             }
             Settle::Retry {
                 error,
