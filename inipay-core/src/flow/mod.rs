@@ -16,6 +16,9 @@
 //! | billing-key page | [`Flow::billing_checkout`] | 3.2, 3.3 |
 //! | billing-key result on `returnurl` | [`Flow::billing_return`] | 3.4, 3.5 |
 //! | refund (전체취소/부분취소) | [`Flow::refund`] | 4.3, 4.4, 5.3-5.5 |
+//! | events to the app, redelivered until taken | [`Flow::with_events`], [`Dispatcher`] | |
+//! | loose ends: parked notifications, failed net cancels, unknown approvals and refunds, expired virtual accounts | [`Flow::reconcile`], [`Flow::report`] | 2.8, 4.5 |
+//! | recovery, dispatcher and reconciler in the background | [`Flow::start`] | |
 //!
 //! # Threat model
 //!

@@ -47,7 +47,9 @@
 //!
 //! Migrations are embedded and applied on open, versioned (sqlx's migration
 //! table `_inipay_ledger_migrations`): 1 the schema, 2 and 3 leaner writes,
-//! 4 the trusted facts and personal data at rest.
+//! 4 the trusted facts and personal data at rest, 5 the event outbox
+//! ([`OutboxEntry`], filled by a trigger in the transaction of each
+//! transition) and virtual-account deadlines.
 //!
 //! # Personal data at rest
 //!
