@@ -252,20 +252,25 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// `503` with a short "try again" page (the ledger could not be read).
+fn unavailable(chrome: &Chrome) -> HttpResponse {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::problem(
+            chrome,
+            "일시적 오류",
+            "Temporarily unavailable",
+            "잠시 후 다시 시도해 주세요. (Please try again shortly.)",
+        ),
+    )
+}
+
 async fn reconciliation_page(state: web::Data<ShopState>) -> HttpResponse {
     match state.flow.report(inipay_core::time::Timestamp::now()).await {
         Ok(r) => html(StatusCode::OK, pages::reconciliation(&state.chrome, &r)),
         Err(e) => {
             tracing::error!(error = %e, "ledger read failed");
-            html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                pages::problem(
-                    &state.chrome,
-                    "일시적 오류",
-                    "Temporarily unavailable",
-                    "잠시 후 다시 시도해 주세요. (Please try again shortly.)",
-                ),
-            )
+            unavailable(&state.chrome)
         }
     }
 }
@@ -366,15 +371,7 @@ async fn order_page(
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "ledger read failed");
-            return html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                pages::problem(
-                    &state.chrome,
-                    "일시적 오류",
-                    "Temporarily unavailable",
-                    "잠시 후 다시 시도해 주세요. (Please try again shortly.)",
-                ),
-            );
+            return unavailable(&state.chrome);
         }
     };
     let mut page = match (order, payment) {

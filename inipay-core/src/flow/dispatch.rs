@@ -55,11 +55,7 @@ impl DispatchConfig {
     /// The wait after the `attempt`-th failed attempt (1-based):
     /// `first_retry * 2^(attempt-1)`, at most `max_retry`.
     pub fn retry_delay(&self, attempt: u32) -> Duration {
-        let shift = attempt.saturating_sub(1).min(30);
-        self.first_retry
-            .checked_mul(1u32 << shift)
-            .unwrap_or(self.max_retry)
-            .min(self.max_retry)
+        doubling(self.first_retry, self.max_retry, attempt)
     }
 
     fn lease(&self) -> Duration {
@@ -245,6 +241,12 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// `first * 2^(n-1)` for the `n`-th failure (1-based), at most `max`.
+pub(super) fn doubling(first: Duration, max: Duration, n: u32) -> Duration {
+    let shift = n.saturating_sub(1).min(30);
+    first.checked_mul(1u32 << shift).unwrap_or(max).min(max)
 }
 
 fn plus(t: Timestamp, d: Duration) -> Timestamp {

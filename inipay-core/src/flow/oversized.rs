@@ -206,7 +206,7 @@ impl Flow {
     /// route's kind, then a [`Direction::Local`] record of the length, limit
     /// and reason, both attached to `order_id` when it is a valid order id
     /// (the `oid` of the callback URL). Nothing is parsed or acted on; the
-    /// app is alerted ([`FlowEvent::Alert`]).
+    /// app is alerted ([`FlowEvent::Alert`](crate::flow::FlowEvent::Alert)).
     ///
     /// An error means the ledger failed: the adapter still answers `413`
     /// (the sender's retry would be as large) and logs it.

@@ -1,15 +1,4 @@
-//! The reconciler (대사): settles the loose ends a request could not, from
-//! the ledger alone, on an injected clock.
-//!
-//! | loose end | action |
-//! |---|---|
-//! | a notification parked until the gateway confirms it | INIAPI inquiry ([`Flow::confirm_parked`]) |
-//! | a failed net cancel (망취소) | retried with backoff (PROTOCOL.md 2.8: repeatable) from the journaled auth result |
-//! | an approval whose outcome is unknown (`authenticated` for longer than [`ReconcileConfig::stuck_after`]: the process died, or the reply never came) | net-cancelled like a timeout: the buyer's money is never kept on an unconfirmed approval; the order is payable again |
-//! | a virtual account past its deadline (`P_VACT_DATE`/`P_VACT_TIME`, stored at issuance) | expired ([`FlowEvent::VbankExpired`](super::FlowEvent::VbankExpired)); a deposit that still arrives is applied and alerted |
-//!
-//! Every action is journaled (a [`MessageKind::Reconciler`] record, then the
-//! gateway exchange it caused).
+//! The reconciler (대사): see [`Flow::reconcile`].
 
 use super::next::Approval;
 use super::{Flow, FlowError, NextOutcome, ParkedOutcome};
@@ -63,11 +52,11 @@ impl Default for ReconcileConfig {
 impl ReconcileConfig {
     /// The wait after the `failures`-th failed net cancel (1-based).
     pub fn net_cancel_delay(&self, failures: u32) -> Duration {
-        let shift = failures.saturating_sub(1).min(30);
-        self.net_cancel_first_retry
-            .checked_mul(1u32 << shift)
-            .unwrap_or(self.net_cancel_max_retry)
-            .min(self.net_cancel_max_retry)
+        super::dispatch::doubling(
+            self.net_cancel_first_retry,
+            self.net_cancel_max_retry,
+            failures,
+        )
     }
 }
 
@@ -109,9 +98,22 @@ impl Flow {
         Ok(report)
     }
 
-    /// One reconciler round at `now`: see the [module docs](self). Run by
-    /// [`Flow::start`] in the background; call it yourself (or from
-    /// `inipay reconcile --resolve`) with any clock.
+    /// The reconciler (대사): settles the loose ends a request could not, from
+    /// the ledger alone, on an injected clock.
+    ///
+    /// | loose end | action |
+    /// |---|---|
+    /// | a notification parked until the gateway confirms it | INIAPI inquiry ([`Flow::confirm_parked`]) |
+    /// | a full refund whose reply was lost ([`RefundOutcome::OutcomeUnknown`](super::RefundOutcome::OutcomeUnknown)) | INIAPI inquiry: recorded when the gateway reports the payment cancelled (PROTOCOL.md 4.5); a partial one stays with a person |
+    /// | a failed net cancel (망취소) | retried with backoff (PROTOCOL.md 2.8: repeatable) from the journaled auth result |
+    /// | an approval whose outcome is unknown (`authenticated` for longer than [`ReconcileConfig::stuck_after`]: the process died, or the reply never came) | net-cancelled like a timeout: the buyer's money is never kept on an unconfirmed approval; the order is payable again |
+    /// | a virtual account past its deadline (`P_VACT_DATE`/`P_VACT_TIME`, stored at issuance) | expired ([`FlowEvent::VbankExpired`](super::FlowEvent::VbankExpired)); a deposit that still arrives is applied and alerted |
+    ///
+    /// Every action is journaled (a [`MessageKind::Reconciler`] record, then the
+    /// gateway exchange it caused).
+    ///
+    /// One round at `now`; run by [`Flow::start`] in the background, or
+    /// call it yourself with any clock.
     pub async fn reconcile(&self, now: Timestamp) -> Result<ReconcileReport, FlowError> {
         let mut out = ReconcileReport {
             parked: self.confirm_parked(now).await?,
