@@ -126,6 +126,7 @@ macro_rules! conformance {
             );
             loose_end!(net_cancel_failing_twice_succeeds_on_retry);
             loose_end!(vbank_expires_and_a_late_deposit_is_kept);
+            loose_end!(approval_of_a_dead_process_net_cancelled);
             hostile!(oversized_bodies);
             scenario!(
                 noti_source_is_the_peer,
@@ -216,6 +217,7 @@ macro_rules! durable_trust {
                     on!($kind, one_transaction_after_a_failed_attempt);
                     on!($kind, loose_ends, net_cancel_failing_twice_succeeds_on_retry);
                     on!($kind, loose_ends, vbank_expires_and_a_late_deposit_is_kept);
+                    on!($kind, loose_ends, approval_of_a_dead_process_net_cancelled);
                 };
             }
 

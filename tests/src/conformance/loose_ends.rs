@@ -206,3 +206,126 @@ pub async fn vbank_expires_and_a_late_deposit_is_kept(h: &Harness) {
     assert!(!detail.contains(number.expose()), "{detail}");
     assert!(detail.contains(&number.expose()[number.expose().len() - 4..]));
 }
+
+/// The app died between asking for the approval and recording its answer:
+/// the gateway approved, the ledger says `authenticated`. Once the payment
+/// has been `authenticated` for [`ReconcileConfig::stuck_after`] (15 min),
+/// the reconciler net-cancels it from the journaled auth result (the
+/// documented choice: money is never kept on an approval nobody confirmed),
+/// and the buyer can pay the order again.
+///
+/// [`ReconcileConfig::stuck_after`]: inipay_core::flow::ReconcileConfig::stuck_after
+pub async fn approval_of_a_dead_process_net_cancelled(h: &Harness) {
+    let oid = "ORD-DIED";
+    let page = super::browser::checkout(h, oid, "CARD").await;
+    let session = super::browser::open_window(h, &page).await;
+    let result = super::browser::press(h, &session, "approve", CARD).await;
+    // What the dead process did: journal the auth result, record it, call
+    // approval; then nothing more.
+    let form = inipay_sandbox::browser::AutoForm::parse(&result.body).expect("auth result form");
+    let (wire, core) = match form.charset {
+        inipay_sandbox::wire::Charset::EucKr => (
+            inipay_sandbox::wire::Charset::EucKr,
+            inipay_core::encoding::Charset::EucKr,
+        ),
+        _ => (
+            inipay_sandbox::wire::Charset::Utf8,
+            inipay_core::encoding::Charset::Utf8,
+        ),
+    };
+    let body = form.fields.encode(wire);
+    let auth = match inipay_core::mobile::AuthResult::parse(&body, core).expect("auth result") {
+        inipay_core::mobile::AuthResult::Success(a) => a,
+        other => panic!("not authenticated: {other:?}"),
+    };
+    let died_at = Timestamp::now();
+    let order = OrderId::new(oid).expect("id");
+    let msg = inipay_core::ledger::Message::new(
+        MessageKind::AuthResult,
+        Direction::Inbound,
+        core,
+        body.clone(),
+        died_at,
+    )
+    .order(order.clone());
+    let amount = inipay_core::types::Amount::won(super::shop::AMOUNT);
+    h.app
+        .ledger
+        .record(
+            msg,
+            inipay_core::ledger::Intent::new(
+                order.clone(),
+                inipay_core::ledger::Event::Authenticated {
+                    tid: auth.tid.clone(),
+                    amount,
+                },
+            ),
+        )
+        .await
+        .expect("record");
+    let request = auth
+        .approval_request(h.app.flow.merchant(), amount)
+        .expect("approval request");
+    let client =
+        inipay_core::client::GatewayClient::new(inipay_core::client::ClientConfig::default())
+            .expect("client");
+    client
+        .approve(&request)
+        .await
+        .expect("approved at the gateway");
+    let txn = h
+        .sandbox
+        .transactions()
+        .into_iter()
+        .find(|t| t.oid == oid)
+        .expect("txn");
+    assert_eq!(txn.status, TxnStatus::Approved);
+    assert_eq!(payment(h, oid).await.state, PaymentState::Authenticated);
+
+    let flow = &h.app.flow;
+    let r = flow
+        .reconcile(plus_ms(died_at, 15 * 60_000 - 1_000))
+        .await
+        .expect("reconcile");
+    assert!(
+        r.net_cancelled.is_empty(),
+        "an approval may still be in flight"
+    );
+    let report = flow
+        .report(plus_ms(died_at, 15 * 60_000 + 1_000))
+        .await
+        .expect("report");
+    assert_eq!(
+        report.stuck_authenticated.len(),
+        1,
+        "listed as outcome unknown"
+    );
+    let r = flow
+        .reconcile(plus_ms(died_at, 15 * 60_000 + 1_000))
+        .await
+        .expect("reconcile");
+    assert_eq!(r.net_cancelled, vec![order.clone()], "{r:?}");
+    assert_eq!(payment(h, oid).await.state, PaymentState::NetCancelled);
+    let txn = h
+        .sandbox
+        .transactions()
+        .into_iter()
+        .find(|t| t.oid == oid)
+        .expect("txn");
+    assert_eq!(
+        txn.status,
+        TxnStatus::NetCancelled,
+        "withdrawn at the gateway"
+    );
+    assert_eq!(
+        events_of(h, oid, |e| matches!(e, FlowEvent::NetCancelled { .. })),
+        1
+    );
+    let next = pay(h, oid, "CARD", "approve", CARD).await;
+    assert_eq!(next.status, 303);
+    assert_eq!(payment(h, oid).await.state, PaymentState::Approved);
+    assert_eq!(
+        events_of(h, oid, |e| matches!(e, FlowEvent::Paid { .. })),
+        1
+    );
+}
