@@ -27,6 +27,15 @@ fn events_of(h: &Harness, oid: &str, pred: impl Fn(&FlowEvent) -> bool) -> usize
         .count(|e| e.order_id().map(|o| o.as_str()) == Some(oid) && pred(e))
 }
 
+/// The sandbox's transaction of an order (the gateway's own record).
+fn gateway_txn(h: &Harness, oid: &str) -> inipay_sandbox::state::Txn {
+    h.sandbox
+        .transactions()
+        .into_iter()
+        .find(|t| t.oid == oid)
+        .expect("a transaction at the gateway")
+}
+
 fn plus_ms(t: Timestamp, ms: u64) -> Timestamp {
     Timestamp::from_unix_millis(t.unix_millis() + ms)
 }
@@ -46,12 +55,7 @@ pub async fn net_cancel_failing_twice_succeeds_on_retry(h: &Harness) {
         (p.state, p.net_cancel_failures),
         (PaymentState::Authenticated, 1)
     );
-    let txn = h
-        .sandbox
-        .transactions()
-        .into_iter()
-        .find(|t| t.oid == oid)
-        .expect("approved at the gateway");
+    let txn = gateway_txn(h, oid);
     assert_eq!(txn.status, TxnStatus::Approved, "money taken, reply lost");
     let flow = &h.app.flow;
     let failed_at = p.updated_at;
@@ -82,12 +86,7 @@ pub async fn net_cancel_failing_twice_succeeds_on_retry(h: &Harness) {
         .expect("reconcile");
     assert_eq!(r.net_cancelled.len(), 1, "{r:?}");
     assert_eq!(payment(h, oid).await.state, PaymentState::NetCancelled);
-    let txn = h
-        .sandbox
-        .transactions()
-        .into_iter()
-        .find(|t| t.oid == oid)
-        .expect("txn");
+    let txn = gateway_txn(h, oid);
     assert_eq!(
         txn.status,
         TxnStatus::NetCancelled,
@@ -273,12 +272,7 @@ pub async fn approval_of_a_dead_process_net_cancelled(h: &Harness) {
         .approve(&request)
         .await
         .expect("approved at the gateway");
-    let txn = h
-        .sandbox
-        .transactions()
-        .into_iter()
-        .find(|t| t.oid == oid)
-        .expect("txn");
+    let txn = gateway_txn(h, oid);
     assert_eq!(txn.status, TxnStatus::Approved);
     assert_eq!(payment(h, oid).await.state, PaymentState::Authenticated);
 
@@ -306,12 +300,7 @@ pub async fn approval_of_a_dead_process_net_cancelled(h: &Harness) {
         .expect("reconcile");
     assert_eq!(r.net_cancelled, vec![order.clone()], "{r:?}");
     assert_eq!(payment(h, oid).await.state, PaymentState::NetCancelled);
-    let txn = h
-        .sandbox
-        .transactions()
-        .into_iter()
-        .find(|t| t.oid == oid)
-        .expect("txn");
+    let txn = gateway_txn(h, oid);
     assert_eq!(
         txn.status,
         TxnStatus::NetCancelled,
