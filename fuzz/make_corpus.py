@@ -215,3 +215,8 @@ write("order_fields", "billing_card", 0x07, fields("ORDERID1234", "월정액", "
       "test@example.com", "", "1000", "", "", "", "M2"))
 write("order_fields", "billing_phone_encrypted", 0xd7, fields("SUB-1", "월정액", "홍길동", "01012345678",
       "test@example.com", "p_noti", "9900", "", "", "", "2024010120241231"))
+
+# --- adapter_request (bits 0-1: oid, method, P_STATUS, ""; query, then "\n" header lines) ---
+write("adapter_request", "next_query_euckr", 0, b"oid=ORD-1&" + form(AUTH_OK, EUC) + b"\n203.0.113.9, 39.115.212.9")
+write("adapter_request", "checkout_method", 1, b"method=CARD&oid=ORD%2D1\n10.0.0.1\n[::1]:8080")
+write("adapter_request", "malformed", 2, b"P_STATUS=%0&oid\n1.2.3.4:notaport\n\xff")

@@ -81,7 +81,6 @@
 
 mod body;
 mod client_ip;
-mod query;
 mod routes;
 
 pub use client_ip::ProxyHeader;

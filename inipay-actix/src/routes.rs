@@ -1,10 +1,11 @@
 //! The route handlers: HTTP in, one flow call, HTTP out.
 
-use crate::{Shared, body, client_ip, query};
+use crate::{Shared, body, client_ip};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use inipay_core::flow::{BillingOutcome, Callback, CheckoutReply, CollectedBody, NextOutcome};
+use inipay_core::request::query_param;
 use inipay_core::types::OrderId;
 
 /// A short plain-text answer for the buyer (never internals).
@@ -49,7 +50,7 @@ async fn callback_body(
     match body::read(payload, state.body_limit).await {
         Ok(CollectedBody::Complete(b)) => Ok(b),
         Ok(CollectedBody::Oversized(big)) => {
-            let oid = query::param(req.query_string(), "oid");
+            let oid = query_param(req.query_string(), "oid");
             if let Err(e) = state
                 .flow
                 .oversized(route, oid.as_deref(), big, (state.clock)())
@@ -72,7 +73,7 @@ pub(crate) async fn checkout(
     req: HttpRequest,
     order_id: web::Path<String>,
 ) -> HttpResponse {
-    let Some(method) = query::param(req.query_string(), "method").filter(|m| !m.is_empty()) else {
+    let Some(method) = query_param(req.query_string(), "method").filter(|m| !m.is_empty()) else {
         return checkout_reply(CheckoutReply::missing_method());
     };
     let now = (state.clock)();
@@ -115,7 +116,7 @@ pub(crate) async fn next_get(state: web::Data<Shared>, req: HttpRequest) -> Http
 }
 
 async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
-    let oid = query::param(req.query_string(), "oid");
+    let oid = query_param(req.query_string(), "oid");
     let now = (state.clock)();
     let outcome = state.flow.next(oid.as_deref(), body, now).await;
     match &outcome {
@@ -161,7 +162,7 @@ pub(crate) async fn noti(
 
 /// `GET {mount}/return?oid=...`: the 1trs landing.
 pub(crate) async fn return_landing(state: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
-    match query::param(req.query_string(), "oid").and_then(|o| OrderId::new(o).ok()) {
+    match query_param(req.query_string(), "oid").and_then(|o| OrderId::new(o).ok()) {
         Some(o) => to_result_page(&state, &o),
         None => text(StatusCode::NOT_FOUND, "unknown order"),
     }
@@ -185,7 +186,7 @@ pub(crate) async fn billing_get(state: web::Data<Shared>, req: HttpRequest) -> H
 }
 
 async fn billing(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
-    let oid = query::param(req.query_string(), "oid");
+    let oid = query_param(req.query_string(), "oid");
     let outcome = state
         .flow
         .billing_return(req.query_string(), body, (state.clock)())

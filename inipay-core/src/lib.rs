@@ -39,6 +39,7 @@
 //! - `flow` (feature `client`): checkout, auth result, approval, net cancel and notifications, decided once for every framework.
 //! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 //! - [`order`]: the [`Order`] and [`BillingOrder`] traits a merchant's order type implements.
+//! - [`request`]: what every web adapter reads from a request (a query parameter, a trusted proxy's client address).
 //! - [`spec`]: a merchant declared as static data (what `merchant!` writes).
 //!
 //! With the `derive` feature, `#[derive(Order)]`, `#[derive(BillingOrder)]`
@@ -63,6 +64,7 @@ pub mod ledger;
 pub mod mobile;
 pub mod order;
 pub mod outcome;
+pub mod request;
 pub mod spec;
 pub mod time;
 pub mod types;

@@ -2,6 +2,7 @@
 //! one response type every route returns.
 
 use inipay_core::flow::{BodyCollector, COUNT_CAP, CollectedBody};
+use inipay_core::request::{forwarded_source, query_param};
 use rocket::data::{ByteUnit, Data};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
@@ -51,44 +52,12 @@ impl<'r> FromRequest<'r> for RawQuery {
 }
 
 impl RawQuery {
-    /// The first value of `name`, percent-decoded as UTF-8. Other parameters
-    /// may be EUC-KR: they are not decoded here.
+    /// The first value of `name`, percent-decoded as UTF-8
+    /// ([`inipay_core::request::query_param`]). Other parameters may be
+    /// EUC-KR: they are not decoded here.
     pub(crate) fn param(&self, name: &str) -> Option<String> {
-        self.0.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == name).then(|| percent_decode_utf8(v)).flatten()
-        })
+        query_param(&self.0, name)
     }
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// `+` is a space; `%XX` a byte; a malformed escape or invalid UTF-8 is `None`.
-fn percent_decode_utf8(v: &str) -> Option<String> {
-    let bytes = v.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = hex(*bytes.get(i + 1)?)?;
-                let lo = hex(*bytes.get(i + 2)?)?;
-                out.push(hi << 4 | lo);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The request's peer address and the named proxy header's last entry, so
@@ -117,30 +86,20 @@ impl<'r> FromRequest<'r> for Peer {
 }
 
 impl Peer {
-    /// The source address: the last entry of `header` when a trusted proxy
-    /// header is configured (the address that proxy saw), else the peer.
+    /// The source address: by [`forwarded_source`] over the lines of
+    /// `header` when a trusted proxy header is configured (the address that
+    /// proxy saw), else the peer.
     pub(crate) fn source(&self, header: Option<&str>) -> Option<IpAddr> {
         let Some(name) = header else {
             return self.remote;
         };
-        let value = self
-            .headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())?;
-        proxy_entry(value)
+        forwarded_source(
+            self.headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_bytes()),
+        )
     }
-}
-
-/// The last comma-separated entry of a forwarding header, as an address
-/// (`1.2.3.4`, `1.2.3.4:5678`, `[::1]:80` or `::1`).
-pub(crate) fn proxy_entry(value: &str) -> Option<IpAddr> {
-    let last = value.rsplit(',').next()?.trim();
-    if let Ok(ip) = last.parse::<IpAddr>() {
-        return Some(ip);
-    }
-    last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
 }
 
 /// The answer of every route: a status, a content type, a body, and for
@@ -234,18 +193,6 @@ mod tests {
     }
 
     #[test]
-    fn proxy_header_last_entry() {
-        assert_eq!(
-            proxy_entry("203.0.113.9, 10.0.0.1"),
-            Some("10.0.0.1".parse().unwrap())
-        );
-        assert_eq!(proxy_entry("[::1]:80"), Some("::1".parse().unwrap()));
-        assert_eq!(proxy_entry("1.2.3.4:5"), Some("1.2.3.4".parse().unwrap()));
-        assert_eq!(proxy_entry("unknown"), None);
-        assert_eq!(proxy_entry(""), None);
-    }
-
-    #[test]
     fn peer_source_prefers_configured_header_only() {
         let p = Peer {
             remote: Some("127.0.0.1".parse().unwrap()),
@@ -257,29 +204,17 @@ mod tests {
             Some("203.238.37.15".parse().unwrap())
         );
         assert_eq!(p.source(Some("X-Real-IP")), None);
-    }
-}
-
-#[cfg(test)]
-mod props {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn query_param_never_panics(q in ".{0,200}", name in "[a-z]{0,5}") {
-            let _ = RawQuery(q).param(&name);
-        }
-
-        #[test]
-        fn proxy_entry_never_panics(v in ".{0,100}") {
-            let _ = proxy_entry(&v);
-        }
-
-        #[test]
-        fn query_param_round_trips(v in "[A-Za-z0-9_-]{1,40}", junk in "[A-Z%0-9=]{0,30}") {
-            let q = RawQuery(format!("P_X={junk}&oid={v}&oid=other"));
-            prop_assert_eq!(q.param("oid"), Some(v));
-        }
+        // Several lines: the last one counts, as on every adapter.
+        let p = Peer {
+            remote: None,
+            headers: vec![
+                ("x-forwarded-for".into(), "203.238.37.15".into()),
+                ("X-Forwarded-For".into(), "10.0.0.1, 39.115.212.9".into()),
+            ],
+        };
+        assert_eq!(
+            p.source(Some("x-forwarded-for")),
+            Some("39.115.212.9".parse().unwrap())
+        );
     }
 }
