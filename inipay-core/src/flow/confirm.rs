@@ -105,8 +105,13 @@ pub(super) enum Claim {
 pub(super) enum Judged {
     /// The gateway confirms.
     Confirmed,
-    /// The gateway contradicts the claim.
+    /// The gateway contradicts the claim: it did not happen.
     Refuted(&'static str),
+    /// The gateway reports the transaction with details that disagree with
+    /// the ledger (another TID, MID, order id or amount). Not a forgery (the
+    /// inquiry names the ledger's own transaction) but a disagreement a
+    /// person must see; the question stays open.
+    Conflict(&'static str),
     /// The reply does not settle it.
     Unknown(&'static str),
 }
@@ -121,6 +126,8 @@ pub(super) enum Verdict {
     },
     /// The gateway contradicts the notification (journaled).
     Refuted(&'static str),
+    /// The gateway's record disagrees with the ledger (journaled).
+    Conflict(&'static str),
     /// No answer could be had (journaled as a local record).
     Unknown(&'static str),
 }
@@ -197,6 +204,7 @@ impl Flow {
         let verdict = match judged {
             Judged::Confirmed => return Ok(Verdict::Confirmed { reply: reply_msg }),
             Judged::Refuted(r) => Verdict::Refuted(r),
+            Judged::Conflict(r) => Verdict::Conflict(r),
             Judged::Unknown(r) => Verdict::Unknown(r),
         };
         self.ledger.append(reply_msg, None).await?;
@@ -226,6 +234,12 @@ impl Flow {
 
 /// Judges an inquiry reply against a claim (pure).
 ///
+/// "It did not happen" (no such transaction, another status) refutes the
+/// claim. A reply about the same transaction whose TID, MID, order id or
+/// amount disagree with the ledger is a [`Judged::Conflict`]: never applied,
+/// never answered as settled either (the soak found that a one-off
+/// disagreement otherwise lost a genuine deposit for good).
+///
 /// The v1 `status` codes are PROTOCOL.md 4.5's; a v2 reply's
 /// `transactionStatus` is read with the same table when it holds one of those
 /// codes, and is otherwise not understood (its value set is unknown,
@@ -249,16 +263,16 @@ pub(super) fn judge(
         return Judged::Unknown("the inquiry was refused");
     }
     if reply.tid.as_deref().is_some_and(|t| t != tid.as_str()) {
-        return Judged::Refuted("the gateway reports another TID");
+        return Judged::Conflict("the gateway reports another TID");
     }
     if reply.mid.as_deref().is_some_and(|m| m != mid) {
-        return Judged::Refuted("the gateway reports another MID");
+        return Judged::Conflict("the gateway reports another MID");
     }
     if reply.oid.as_deref().is_some_and(|o| o != order.as_str()) {
-        return Judged::Refuted("the gateway reports another order id");
+        return Judged::Conflict("the gateway reports another order id");
     }
     match reply.price {
-        Some(p) if p != amount => return Judged::Refuted("the gateway reports another amount"),
+        Some(p) if p != amount => return Judged::Conflict("the gateway reports another amount"),
         Some(_) => {}
         None => return Judged::Unknown("the inquiry reply has no amount"),
     }
@@ -271,7 +285,7 @@ pub(super) fn judge(
         && let Some(d) = reply.vacct.as_ref().and_then(|v| v.deposit_amount)
         && d != amount
     {
-        return Judged::Refuted("the gateway reports another deposited amount");
+        return Judged::Conflict("the gateway reports another deposited amount");
     }
     match status {
         Some(s) if s == wanted => Judged::Confirmed,
@@ -322,6 +336,7 @@ mod tests {
         ) {
             Judged::Confirmed => "confirmed".into(),
             Judged::Refuted(r) => format!("refuted: {r}"),
+            Judged::Conflict(r) => format!("conflict: {r}"),
             Judged::Unknown(r) => format!("unknown: {r}"),
         }
     }
@@ -333,11 +348,18 @@ mod tests {
         let waiting = format!(r#"{{"resultCode":"00","tid":"{TID}","price":"1000","status":"N"}}"#);
         assert!(verdict(Claim::Deposited, &waiting).starts_with("refuted"));
         let other = format!(r#"{{"resultCode":"00","tid":"{TID}","price":"999","status":"Y"}}"#);
-        assert!(verdict(Claim::Deposited, &other).contains("another amount"));
+        assert_eq!(
+            verdict(Claim::Deposited, &other),
+            "conflict: the gateway reports another amount"
+        );
         let none = r#"{"resultCode":"01","status":"9"}"#;
+        assert!(verdict(Claim::Deposited, none).starts_with("refuted"));
         assert!(verdict(Claim::Deposited, none).contains("no such transaction"));
         let tid2 = r#"{"resultCode":"00","tid":"INIMX_VBNKINIpayTest20240101120000999999","price":"1000","status":"Y"}"#;
-        assert!(verdict(Claim::Deposited, tid2).contains("another TID"));
+        assert_eq!(
+            verdict(Claim::Deposited, tid2),
+            "conflict: the gateway reports another TID"
+        );
     }
 
     #[test]
@@ -351,11 +373,17 @@ mod tests {
         let oid = format!(
             r#"{{"resultCode":"00","tid":"{TID}","oid":"ORD-2","price":"1000","status":"0"}}"#
         );
-        assert!(verdict(Claim::Approved, &oid).contains("another order"));
+        assert_eq!(
+            verdict(Claim::Approved, &oid),
+            "conflict: the gateway reports another order id"
+        );
         let mid = format!(
             r#"{{"resultCode":"00","tid":"{TID}","mid":"INIpayTst2","price":"1000","status":"0"}}"#
         );
-        assert!(verdict(Claim::Approved, &mid).contains("another MID"));
+        assert_eq!(
+            verdict(Claim::Approved, &mid),
+            "conflict: the gateway reports another MID"
+        );
     }
 
     #[test]

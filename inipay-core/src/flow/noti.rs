@@ -11,6 +11,19 @@
 //! | `01` (1trs failure) or any other code | - | journaled; an alert unless it is the failure of a pending 1trs order (which stays payable) |
 //!
 //! Confirmation is an INIAPI inquiry made by the flow ([`ConfirmConfig`](super::ConfirmConfig)).
+//! What its reply does to the notification:
+//!
+//! | the inquiry says | answer to INICIS | ledger |
+//! |---|---|---|
+//! | it happened, same TID, MID, order and amount | `OK` | applied once |
+//! | it did not happen (no such transaction, another status) | `OK` | journaled, alerted, never applied |
+//! | the same transaction with another TID, MID, order id or amount than the ledger's | as for no answer | journaled, alerted, never applied; asked again |
+//! | nothing usable (timeout, 5xx, refused) | `503` ([`WhenUnconfirmed::AskInicisToRetry`]), or `OK` and parked ([`WhenUnconfirmed::Park`]) | not applied |
+//!
+//! A disagreement is never answered as settled: a genuine deposit whose one
+//! inquiry came back wrong would otherwise be lost for good (INICIS stops
+//! retrying a notification answered `OK`). Found by the fault soak
+//! (`bench/soak.sh`).
 
 use super::confirm::{Claim, Verdict};
 use super::{Flow, FlowError, NotiTrust, WhenUnconfirmed};
@@ -308,6 +321,18 @@ impl Flow {
                 )
                 .await;
                 Ok(Confirmed::Refuted)
+            }
+            Verdict::Conflict(reason) => {
+                tracing::error!(order_id = %found.oid, reason, "the gateway's record disagrees with the ledger; not applied");
+                self.alert(
+                    Some(&found.oid),
+                    &format!(
+                        "the gateway's record disagrees with the ledger ({reason}); not applied, asked again later"
+                    ),
+                    now,
+                )
+                .await;
+                Ok(Confirmed::Unknown)
             }
             Verdict::Unknown(reason) => {
                 tracing::warn!(order_id = %found.oid, reason, "notification not confirmed yet; not applied");

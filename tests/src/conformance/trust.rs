@@ -156,15 +156,28 @@ async fn unanswered_inquiry_then_confirmed(h: &Harness, oid: &str, fault: Fault)
     assert_eq!(paid(h), 1);
 }
 
-/// The inquiry disagrees (reports another amount): refuted, never applied.
+/// The inquiry disagrees with the ledger (reports another amount for the
+/// same TID): never applied, alerted, and not answered as settled (`503`),
+/// so the question stays open; INICIS's retry, once the gateway agrees,
+/// applies the genuine deposit once (found by the soak: answering `OK` lost
+/// the deposit for good).
 pub async fn inquiry_disagrees_never_applied(h: &Harness) {
-    let tid = issue_vbank(h, "ORD-DISAGREE").await;
+    let oid = "ORD-DISAGREE";
+    let tid = issue_vbank(h, oid).await;
     h.sandbox.inject(Endpoint::Inquiry, Fault::TamperAmount, 1);
     h.sandbox.deposit_vbank(&tid).expect("deposit");
     h.sandbox.deliver_due().await;
-    assert_eq!(state(h, "ORD-DISAGREE").await, PaymentState::VbankIssued);
-    assert_eq!(alerts(h, "ORD-DISAGREE"), 1);
+    assert_eq!(state(h, oid).await, PaymentState::VbankIssued);
+    assert_eq!(alerts(h, oid), 1);
     assert_eq!(paid(h), 0);
+    let first = deposit_attempts(h, &tid);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].http_status, Some(503), "{first:?}");
+    h.clock.advance(std::time::Duration::from_secs(11 * 60));
+    h.sandbox.deliver_due().await;
+    assert_eq!(state(h, oid).await, PaymentState::VbankDeposited);
+    assert_eq!(paid(h), 1);
+    assert_eq!(alerts(h, oid), 1, "one disagreement, one alert");
 }
 
 /// The sandbox's delivery attempts of the deposit notification of `tid`.
