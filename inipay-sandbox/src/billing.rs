@@ -371,6 +371,7 @@ pub(crate) async fn complete(State(sh): State<Arc<Shared>>, body: Bytes) -> Resp
         Billkey {
             key,
             mid: mid.clone(),
+            oid: f.str(oid_n).to_owned(),
             paymethod: if hpp { "HPP" } else { "Card" },
             code,
             masked,

@@ -245,6 +245,21 @@ impl Sandbox {
         self.shared.lock().faults.inject(endpoint, fault, count);
     }
 
+    /// The faults not yet used up: endpoint, fault, remaining count.
+    pub fn pending_faults(&self) -> Vec<(Endpoint, Fault, u32)> {
+        self.shared.lock().faults.list().to_vec()
+    }
+
+    /// Drops every pending fault (transactions and notifications stay).
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Every billing key issued so far (with its order id), in no order.
+    pub fn billkeys(&self) -> Vec<crate::state::Billkey> {
+        self.shared.lock().billkeys.values().cloned().collect()
+    }
+
     /// Forgets every session, transaction, billkey, noti and fault.
     pub fn reset(&self) {
         *self.shared.lock() = State::default();

@@ -427,6 +427,8 @@ pub struct Billkey {
     pub key: String,
     /// MID it belongs to.
     pub mid: String,
+    /// The order id of the issuance (`orderid`, or the payment's `P_OID`).
+    pub oid: String,
     /// `Card` or `HPP`.
     pub paymethod: &'static str,
     /// Card code or carrier.
@@ -640,6 +642,7 @@ impl fmt::Debug for Billkey {
         f.debug_struct("Billkey")
             .field("key", &"<redacted>")
             .field("mid", &self.mid)
+            .field("oid", &self.oid)
             .field("paymethod", &self.paymethod)
             .field("fixed_amount", &self.fixed_amount)
             .field("charges", &self.charges)
@@ -690,6 +693,7 @@ mod tests {
         let b = Billkey {
             key: "734f880246ece4ffdba841c1436399c9968d32cc".into(),
             mid: "INIBillTst".into(),
+            oid: "BILL-1".into(),
             paymethod: "HPP",
             code: "SKT".into(),
             masked: "010****2222".into(),

@@ -194,6 +194,7 @@ pub(crate) fn approve_session(sh: &Shared, st: &mut Mem, auth_tid: &str) -> Appr
                     Billkey {
                         key: key.clone(),
                         mid: req.mid.clone(),
+                        oid: req.oid.clone(),
                         paymethod: "HPP",
                         code: choice.carrier.clone(),
                         masked: mask_phone(&choice.phone),
