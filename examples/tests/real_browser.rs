@@ -1,21 +1,40 @@
 //! The demo shop in a real browser: headless Chromium driven over WebDriver
-//! (Debian's `chromium` and `chromium-driver`) clicks through a card payment:
-//! products -> order -> card -> the checkout page auto-submits (EUC-KR) to the
-//! sandbox window -> approve -> the window auto-submits to `P_NEXT_URL` ->
-//! the result page says paid and, for the buyer's own browser (the order's
-//! secret cookie), shows the TID.
+//! (Debian's `chromium` and `chromium-driver`) clicks through
+//!
+//! 1. a card payment: products -> order -> card -> the checkout page
+//!    auto-submits (EUC-KR) to the sandbox window -> approve -> the window
+//!    auto-submits to `P_NEXT_URL` -> the result page says paid and, for the
+//!    buyer's own browser (the order's secret cookie), shows the TID;
+//! 2. its refund (환불): the result page's "결제 취소 (Cancel payment)" button
+//!    -> INIAPI refund -> back on the order page, which says refunded;
+//! 3. a virtual account (가상계좌): order -> VBANK -> the result page shows the
+//!    issued account and waits for the deposit (입금 대기) -> the sandbox
+//!    dashboard linked from the shop -> this order's 입금통보 (deposit)
+//!    button -> the sandbox notifies the shop, which confirms by inquiry ->
+//!    the order page, reloaded until it says the deposit arrived.
+//!
+//! A PNG screenshot of each step goes to
+//! `target/browser-screenshots/NN-step.png` (the workspace's target
+//! directory, or `CARGO_TARGET_DIR`).
 //!
 //! Skips with a message when chromedriver is not installed, unless
 //! `INIPAY_REQUIRE_BROWSER=1` (set by `.ci/run` after installing it).
 
+use base64::Engine as _;
 use inipay_examples::shop::{self, LedgerChoice, RunningShop, ShopConfig};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long any one wait may take.
+const WAIT: Duration = Duration::from_secs(20);
+/// How long the deposit may take to reach the order page: sandbox -> shop
+/// `/inicis/noti` -> INIAPI inquiry -> ledger.
+const DEPOSIT_WAIT: Duration = Duration::from_secs(30);
 
 struct Driver {
     base: String,
@@ -83,7 +102,8 @@ impl Driver {
             "goog:chromeOptions": {"binary": CHROMIUM, "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", format!("--user-data-dir={}", data_dir.display())
+                "--disable-dev-shm-usage", "--window-size=1200,1400",
+                format!("--user-data-dir={}", data_dir.display())
             ]}
         }}});
         let v = self
@@ -93,13 +113,32 @@ impl Driver {
     }
 }
 
-fn profile_dir() -> std::path::PathBuf {
+fn profile_dir() -> PathBuf {
     std::env::temp_dir().join(format!("inipay-chromium-{}", std::process::id()))
+}
+
+/// `target/browser-screenshots` under the workspace's target directory
+/// (`CARGO_TARGET_DIR` when set, relative to the workspace root).
+fn screenshot_dir() -> PathBuf {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = examples.parent().unwrap_or(examples);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| {
+            if t.is_absolute() {
+                t
+            } else {
+                workspace.join(t)
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"));
+    target.join("browser-screenshots")
 }
 
 struct Session<'a> {
     d: &'a Driver,
     id: String,
+    shots: PathBuf,
 }
 
 impl Session<'_> {
@@ -115,6 +154,10 @@ impl Session<'_> {
 
     async fn click(&self, css: &str) {
         let e = self.wait_for(css).await;
+        self.click_element(&e).await;
+    }
+
+    async fn click_element(&self, e: &str) {
         self.d
             .call(
                 reqwest::Method::POST,
@@ -122,6 +165,56 @@ impl Session<'_> {
                 Some(json!({})),
             )
             .await;
+    }
+
+    /// The rendered text of an element.
+    async fn text(&self, e: &str) -> String {
+        let v = self
+            .d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/element/{e}/text", self.id),
+                None,
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// An attribute of an element.
+    async fn attribute(&self, e: &str, name: &str) -> String {
+        let v = self
+            .d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/element/{e}/attribute/{name}", self.id),
+                None,
+            )
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Saves a PNG of the viewport as `NN-name.png` in the screenshot
+    /// directory; its path.
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let v = self
+            .d
+            .call(
+                reqwest::Method::GET,
+                &format!("/session/{}/screenshot", self.id),
+                None,
+            )
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 PNG"))
+            .expect("valid base64");
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1_000,
+            "{name}: not a PNG"
+        );
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        path
     }
 
     async fn source(&self) -> String {
@@ -150,13 +243,22 @@ impl Session<'_> {
 
     /// Waits (bounded) until an element matching `css` exists; its id.
     async fn wait_for(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_by("css selector", css).await
+    }
+
+    /// Waits (bounded) until an element matching the XPath exists; its id.
+    async fn wait_for_xpath(&self, xpath: &str) -> String {
+        self.wait_for_by("xpath", xpath).await
+    }
+
+    async fn wait_for_by(&self, using: &str, css: &str) -> String {
+        let deadline = Instant::now() + WAIT;
         loop {
             let v: Value = self
                 .d
                 .http
                 .post(format!("{}/session/{}/element", self.d.base, self.id))
-                .json(&json!({"using": "css selector", "value": css}))
+                .json(&json!({"using": using, "value": css}))
                 .send()
                 .await
                 .unwrap()
@@ -177,7 +279,7 @@ impl Session<'_> {
 
     /// Waits (bounded) until the page text contains `needle`.
     async fn wait_text(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + WAIT;
         loop {
             let s = self.source().await;
             if s.contains(needle) {
@@ -193,10 +295,26 @@ impl Session<'_> {
     }
 }
 
+/// The text of the first table cell after `marker` in `html`.
+fn cell_after(html: &str, marker: &str) -> String {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in page"));
+    let td = html[start..].find("<td").unwrap() + start;
+    let open = html[td..].find('>').unwrap() + td + 1;
+    html[open..open + html[open..].find("</td>").unwrap()].to_owned()
+}
+
+/// The order id in a URL ending in `/orders/{id}`.
+fn order_id_of(url: &str) -> String {
+    let tail = url.rsplit("/orders/").next().unwrap();
+    tail.split(['?', '/', '#']).next().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn card_payment_clicked_through_in_chromium() {
+async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
     let required = std::env::var("INIPAY_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             !required,
             "INIPAY_REQUIRE_BROWSER=1 but {CHROMEDRIVER} or {CHROMIUM} is missing"
@@ -206,11 +324,15 @@ async fn card_payment_clicked_through_in_chromium() {
         );
         return;
     }
+    let shots = screenshot_dir();
+    // Only this run's pictures: an old run's must not pass for this one's.
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
     let db = std::env::temp_dir().join(format!("inipay-browser-{}.db", std::process::id()));
     let RunningShop {
         url,
         server,
-        sandbox: _sandbox,
+        sandbox,
         ..
     } = shop::start(ShopConfig {
         port: 0,
@@ -226,16 +348,21 @@ async fn card_payment_clicked_through_in_chromium() {
     let s = Session {
         id: driver.session().await,
         d: &driver,
+        shots,
     };
+
+    // 1. Card payment.
     s.go(&format!("{url}/")).await;
     s.wait_text("주문하기").await;
+    s.screenshot("01-home").await;
     s.click("form button.btn").await; // first product: order
     s.click("a[href*='method=CARD']").await; // pay by card
     // The checkout page auto-submits to the sandbox window (EUC-KR form).
     s.click("button.approve").await;
     let page = s.wait_text("결제 완료").await;
+    let card_url = s.current_url().await;
     assert!(
-        s.current_url().await.starts_with(&format!("{url}/orders/")),
+        card_url.starts_with(&format!("{url}/orders/")),
         "landed on the result page"
     );
     // The browser came back from the payment window to `/orders/{id}`
@@ -244,6 +371,125 @@ async fn card_payment_clicked_through_in_chromium() {
         page.contains("거래번호 (TID)") && page.contains("INIMX_CARD"),
         "the buyer's browser sees the approval TID"
     );
+    assert!(page.contains("data-state=\"approved\""), "{page}");
+    s.screenshot("02-card-paid").await;
+
+    // 2. Its refund: the button posts to `/orders/{id}/refund` with the
+    // order's cookie; the shop refunds through INIAPI and sends the browser
+    // back to the order page.
+    let card_id = order_id_of(&card_url);
+    let refund = format!("form[action='/orders/{card_id}/refund'] button");
+    let button = s.wait_for(&refund).await;
+    assert_eq!(s.text(&button).await, "결제 취소 (Cancel payment)");
+    s.click_element(&button).await;
+    let page = s.wait_text("data-state=\"refunded\"").await;
+    assert_eq!(
+        s.current_url().await,
+        format!("{url}/orders/{card_id}"),
+        "redirected back to the order page"
+    );
+    assert!(
+        page.contains("환불 완료 <small>(Refunded)</small>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("결제가 취소되어 전액 환불되었습니다.")
+            && page.contains("The payment was cancelled and refunded in full"),
+        "{page}"
+    );
+    assert!(
+        page.contains("환불액 (Refunded)</th><td>12,000원"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("/refund'") && !page.contains("/refund\""),
+        "no second refund button"
+    );
+    assert!(
+        !page.contains("4111111111111111"),
+        "no card number on the page"
+    );
+    s.screenshot("03-card-refunded").await;
+
+    // 3. Virtual account: the second product, paid by VBANK.
+    s.go(&format!("{url}/")).await;
+    s.click(".grid .card:nth-child(2) form button.btn").await;
+    s.click("a[href*='method=VBANK']").await;
+    s.click("button.approve").await; // the window's default bank
+    let page = s.wait_text("data-state=\"vbank_issued\"").await;
+    let vbank_url = s.current_url().await;
+    let vbank_id = order_id_of(&vbank_url);
+    assert_ne!(vbank_id, card_id);
+    assert!(
+        page.contains("입금 대기 <small>(Awaiting deposit)</small>"),
+        "{page}"
+    );
+    let account = cell_after(&page, "계좌번호 (Account)");
+    assert!(
+        account.len() >= 10 && account.bytes().all(|c| c.is_ascii_digit()),
+        "the buyer sees the account to pay into: {account}"
+    );
+    assert!(page.contains("8,500원"), "{page}");
+    let tid = cell_after(&page, "거래번호 (TID)");
+    assert!(tid.starts_with("INIMX_VBNK"), "{tid}");
+    assert!(
+        !page.contains("결제 취소 (Cancel payment)"),
+        "nothing to refund yet"
+    );
+    s.screenshot("04-vbank-issued").await;
+
+    // The sandbox dashboard, from the shop's own link.
+    let link = s.wait_for("header nav a[target='_blank']").await;
+    let dashboard = s.attribute(&link, "href").await;
+    assert_eq!(dashboard, sandbox.url("/sandbox/"));
+    s.go(&dashboard).await;
+    s.wait_text("INICIS 샌드박스 대시보드").await;
+    // This order's row, and in it the deposit form for this TID.
+    let row = format!("//tr[td[normalize-space()='{vbank_id}']]");
+    let deposit = format!(
+        "{row}//form[@action='/sandbox/deposit'][input[@name='tid'][@value='{tid}']]/button"
+    );
+    let button = s.wait_for_xpath(&deposit).await;
+    s.screenshot("05-dashboard").await;
+    s.click_element(&button).await;
+    // The sandbox marks it paid (and queues the `02` notification).
+    s.wait_for_xpath(&format!(
+        "{row}/td[1][starts-with(normalize-space(), '승인')]"
+    ))
+    .await;
+
+    // Back on the shop's order page: reload (bounded) until the
+    // notification has been confirmed and applied.
+    let deadline = Instant::now() + DEPOSIT_WAIT;
+    let page = loop {
+        s.go(&format!("{url}/orders/{vbank_id}")).await;
+        let page = s.source().await;
+        if page.contains("data-state=\"vbank_deposited\"") {
+            break page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the deposit never reached the order page; notification attempts: {:?}; page: {page}",
+            sandbox.noti_attempts()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(
+        page.contains("입금 확인 <small>(Deposit received)</small>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("가상계좌 입금이 확인되었습니다. 주문을 준비하겠습니다.")
+            && page.contains("Your deposit arrived; we are preparing your order."),
+        "{page}"
+    );
+    // Refunded to the buyer's own bank account: explained, no button.
+    assert!(
+        page.contains("입금하신 분의 은행 계좌로 환불")
+            && !page.contains("결제 취소 (Cancel payment)"),
+        "{page}"
+    );
+    s.screenshot("06-vbank-deposited").await;
 
     let _ = driver
         .call(reqwest::Method::DELETE, &format!("/session/{}", s.id), None)

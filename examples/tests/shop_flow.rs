@@ -1,14 +1,17 @@
 //! The demo shop end to end over HTTP, the path a person clicks in a browser:
 //! products -> order -> method -> sandbox window -> approve -> result page,
 //! plus a virtual account paid from the sandbox dashboard's deposit button,
-//! and the demo's good practice: random order ids, details only behind the
-//! order's secret link, buyer names checked when the order is placed.
+//! a card payment cancelled (환불) by its buyer, and the demo's good
+//! practice: random order ids, details and the refund button only behind
+//! the order's secret link, buyer names checked when the order is placed.
 
 use inipay_core::ledger::{Ledger, PaymentState, SqliteStore};
 use inipay_core::types::OrderId;
 use inipay_examples::shop::{self, LedgerChoice, RunningShop, ShopConfig};
 use inipay_sandbox::Sandbox;
 use inipay_sandbox::browser::AutoForm;
+use inipay_sandbox::faults::{Endpoint, Fault};
+use inipay_sandbox::state::TxnStatus;
 use inipay_sandbox::wire::Charset;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -194,6 +197,27 @@ impl Browser {
         r.headers()["location"].to_str().unwrap().to_owned()
     }
 
+    /// `POST /orders/{id}/refund`, with `cookie` as the `Cookie` header when
+    /// given (this client keeps no cookies).
+    async fn refund(&self, order_page: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut r = self
+            .http
+            .post(self.url(&format!("{}/refund", public(order_page))))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            r = r.header("Cookie", c);
+        }
+        r.send().await.unwrap()
+    }
+
+    /// The sandbox's own record of the order's transaction.
+    fn gateway_status(&self, order_page: &str) -> TxnStatus {
+        let id = id_of(order_page);
+        let t = self.sandbox.transactions();
+        let txn = t.iter().find(|t| t.oid == id).expect("a transaction");
+        txn.status
+    }
+
     async fn state(&self, order_page: &str) -> PaymentState {
         let id = id_of(order_page);
         self.ledger
@@ -291,6 +315,20 @@ async fn virtual_account_paid_from_the_dashboard() {
     assert!(page.contains(&dashboard), "links the sandbox dashboard");
     assert_eq!(b.state(&order).await, PaymentState::VbankIssued);
 
+    // Not paid yet: nothing to refund (409, INICIS not called).
+    assert!(!page.contains("/refund\""), "{page}");
+    let key = order.split_once("?key=").unwrap().1;
+    let cookie = format!("order_key={key}");
+    let r = b.refund(&order, Some(&cookie)).await;
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("결제가 완료된 주문만 취소할 수 있습니다")
+    );
+    assert_eq!(b.state(&order).await, PaymentState::VbankIssued);
+
     // On the dashboard, press 입금통보 (deposit) for this transaction.
     let (_, dash) = b.get(&dashboard).await;
     let tid = attr_after(&dash, "name=\"tid\"", "value");
@@ -308,6 +346,18 @@ async fn virtual_account_paid_from_the_dashboard() {
     assert!(page.contains("data-state=\"vbank_deposited\""), "{page}");
     assert!(page.contains("입금 확인"));
     assert_eq!(b.state(&order).await, PaymentState::VbankDeposited);
+
+    // A deposited virtual account is refunded to the buyer's own account,
+    // which the demo does not collect: no button, an explanation, and the
+    // route refuses (nothing sent to INICIS).
+    let (_, owner) = b.get(&order).await;
+    assert!(!owner.contains("/refund\""), "{owner}");
+    assert!(owner.contains("입금하신 분의 은행 계좌로 환불"), "{owner}");
+    let r = b.refund(&order, Some(&cookie)).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("환불받을 계좌"));
+    assert_eq!(b.state(&order).await, PaymentState::VbankDeposited);
+    assert_eq!(b.gateway_status(&order), TxnStatus::Approved);
     remove_db(&db);
 }
 
@@ -482,5 +532,102 @@ async fn buyer_names_are_checked_when_the_order_is_placed() {
         assert_eq!(status, 200, "{name:?}: {page}");
         assert!(page.contains("P_CHKFAKE"), "a signed checkout form");
     }
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_payment_refunded_only_by_the_holder_of_its_secret() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("mug").await;
+    b.pay(
+        &order,
+        "CARD",
+        "approve",
+        "&card_code=04&card_number=4111111111111111",
+    )
+    .await;
+    let key = order.split_once("?key=").unwrap().1.to_owned();
+    let cookie = format!("order_key={key}");
+    let form = format!("action=\"{}/refund\"", public(&order));
+
+    // The buyer's page offers the button; a visitor's does not.
+    let (_, owner) = b.get(&order).await;
+    assert!(owner.contains(&form), "{owner}");
+    assert!(owner.contains("결제 취소 (Cancel payment)"));
+    let (_, visitor) = b.get(&public(&order)).await;
+    assert!(!visitor.contains("/refund\"") && !visitor.contains("결제 취소 (Cancel payment)"));
+
+    // Without the secret, or with another order's: 403, nothing changes.
+    let other = b.place("tea").await;
+    let other_key = other.split_once("?key=").unwrap().1;
+    for c in [
+        None,
+        Some(format!("order_key={other_key}")),
+        Some("order_key=".to_owned()),
+        Some(format!("order_key={}", "0".repeat(64))),
+    ] {
+        let r = b.refund(&order, c.as_deref()).await;
+        assert_eq!(r.status(), 403, "{c:?}");
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("권한 없음 <small>(Forbidden)</small>"),
+            "{text}"
+        );
+        assert!(!text.contains("INIMX_"), "no TID to a stranger");
+    }
+    assert_eq!(b.state(&order).await, PaymentState::Approved);
+    assert_eq!(b.gateway_status(&order), TxnStatus::Approved);
+
+    // A lost answer is "being checked", not a success: INICIS answers 500
+    // (the call has no effect there), the books stay paid.
+    b.sandbox.inject(Endpoint::IniapiV1, Fault::Http500, 1);
+    let r = b.refund(&order, Some(&cookie)).await;
+    assert_eq!(r.status(), 202);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("확인 중 <small>(Being checked)</small>"),
+        "{text}"
+    );
+    assert!(text.contains("다시 누르지 마세요"), "{text}");
+    assert_eq!(b.state(&order).await, PaymentState::Approved);
+    assert_eq!(b.gateway_status(&order), TxnStatus::Approved);
+
+    // With the secret: refunded at INICIS and in the books, 303 back to the
+    // order page, which says so and offers the button no more.
+    let r = b.refund(&order, Some(&cookie)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], public(&order).as_str());
+    assert_eq!(b.state(&order).await, PaymentState::Refunded);
+    assert_eq!(b.gateway_status(&order), TxnStatus::Cancelled);
+    let page = b.get_with_cookie(&public(&order), &cookie).await;
+    assert!(page.contains("data-state=\"refunded\""), "{page}");
+    assert!(
+        page.contains("환불 완료 <small>(Refunded)</small>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("환불액 (Refunded)</th><td>56,000원"),
+        "{page}"
+    );
+    assert!(!page.contains(&form), "{page}");
+    assert!(!page.contains("4111111111111111") && !page.contains("411111"));
+
+    // Pressing again (a reload that resubmits) changes nothing.
+    let r = b.refund(&order, Some(&cookie)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.state(&order).await, PaymentState::Refunded);
+    let ledger = b
+        .ledger
+        .payment(&OrderId::new(id_of(&order)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ledger.refunded.get(), 56_000);
+
+    // An order never checked out has no payment to refund.
+    let other_cookie = format!("order_key={other_key}");
+    let r = b.refund(&other, Some(&other_cookie)).await;
+    assert_eq!(r.status(), 404);
     remove_db(&db);
 }

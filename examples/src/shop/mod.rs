@@ -7,6 +7,7 @@
 //! | `GET /` | products |
 //! | `POST /orders` | places an order (buyer name checked as checkout will), `303` to its secret link `/orders/{id}?key=...` |
 //! | `GET /orders/{id}` | with the order's secret (link or cookie): the order with its payment methods, or the result the ledger records; without it: the state only, buyer and virtual account masked, no TID |
+//! | `POST /orders/{id}/refund` | with the order's secret: a full refund (전체취소) of a paid order through INIAPI, `303` back to `/orders/{id}`; without it: `403`, nothing changes |
 //! | `/inicis/...` | checkout, auth result, notifications ([`inipay_actix`]) |
 //!
 //! Good practice shown here (issue 16): order ids are random (`DEMO-` and
@@ -38,13 +39,16 @@ use inipay_actix::Inicis;
 use inipay_core::client::{ClientConfig, ClientError, GatewayClient};
 use inipay_core::config::{ConfigError, Endpoints, Merchant, test_keys};
 use inipay_core::encoding::{Charset, Form};
-use inipay_core::flow::{CheckoutSource, Flow, FlowConfig};
+use inipay_core::flow::{
+    CheckoutSource, Flow, FlowConfig, RefundConfig, RefundError, RefundOutcome, RefundRequest,
+};
+use inipay_core::iniapi::ClientIp;
 use inipay_core::ledger::{Ledger, LedgerError, MemoryStore, PaymentState, SqliteStore};
 use inipay_core::mobile::NotiIpAllowList;
 use inipay_core::time::Timestamp;
 use inipay_sandbox::{Sandbox, SandboxConfig, StartError};
 use orders::{OrderBook, PlaceError, ShopEvents};
-use pages::{Access, Chrome};
+use pages::{Access, Chrome, Tone};
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -206,7 +210,11 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
             ledger.clone(),
             flow_config,
         )
-        .with_events(events.clone()),
+        .with_events(events.clone())
+        // Refunds (환불) through INIAPI; `clientIp` is this server's address.
+        .with_refunds(RefundConfig::new(ClientIp::from(IpAddr::V4(
+            Ipv4Addr::LOCALHOST,
+        )))),
     );
     // Recovery, then event redelivery and the reconciler in the background.
     let background = flow.start().await?;
@@ -230,6 +238,7 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
             .route("/", web::get().to(home))
             .route("/orders", web::post().to(place_order))
             .route("/orders/{id}", web::get().to(order_page))
+            .route("/orders/{id}/refund", web::post().to(refund_order))
             .route("/reconciliation", web::get().to(reconciliation_page))
     })
     .workers(config.workers.max(1))
@@ -408,4 +417,232 @@ async fn order_page(
         page.headers_mut().insert(header::SET_COOKIE, v);
     }
     page
+}
+
+/// The reason sent to INICIS with the buyer's refund (`msg`).
+const REFUND_REASON: &str = "구매자 취소";
+
+/// How the shop answers a refund request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundAnswer {
+    /// The ledger records the payment refunded: `303` to the order page,
+    /// which shows it.
+    ToOrder,
+    /// A page saying what happened, with a link back to the order.
+    Page {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Settled-but-refused or still open.
+        tone: Tone,
+        /// Title in Korean.
+        ko: &'static str,
+        /// Title in English.
+        en: &'static str,
+        /// What happened and what to do, Korean with English beside it.
+        detail: String,
+    },
+}
+
+impl RefundAnswer {
+    fn page(
+        status: StatusCode,
+        tone: Tone,
+        ko: &'static str,
+        en: &'static str,
+        detail: &str,
+    ) -> RefundAnswer {
+        RefundAnswer::Page {
+            status,
+            tone,
+            ko,
+            en,
+            detail: detail.to_owned(),
+        }
+    }
+
+    /// The answer to what [`Flow::refund`] returned. Only a refund the ledger
+    /// records is shown as done; when INICIS may have refunded but the books
+    /// do not say so, the buyer reads "확인 중 (being checked)" (`202`), never
+    /// a success and never "nothing happened".
+    ///
+    /// ```
+    /// use actix_web::http::StatusCode;
+    /// use inipay_core::flow::{RefundError, RefundOutcome};
+    /// use inipay_core::types::OrderId;
+    /// use inipay_examples::shop::RefundAnswer;
+    ///
+    /// let unknown = Ok(RefundOutcome::OutcomeUnknown {
+    ///     order_id: OrderId::new("DEMO-1")?,
+    ///     reason: "timeout",
+    /// });
+    /// let RefundAnswer::Page { status, ko, .. } = RefundAnswer::of(&unknown) else {
+    ///     panic!("not a success")
+    /// };
+    /// assert_eq!((status, ko), (StatusCode::ACCEPTED, "확인 중"));
+    /// let refused = Err(RefundError::AccountRequired);
+    /// assert!(matches!(
+    ///     RefundAnswer::of(&refused),
+    ///     RefundAnswer::Page { status: StatusCode::CONFLICT, .. }
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn of(result: &Result<RefundOutcome, RefundError>) -> RefundAnswer {
+        use RefundAnswer as A;
+        let checking = |detail: &str| {
+            A::page(
+                StatusCode::ACCEPTED,
+                Tone::Wait,
+                "확인 중",
+                "Being checked",
+                detail,
+            )
+        };
+        let refused = |detail: &str| {
+            A::page(
+                StatusCode::CONFLICT,
+                Tone::Bad,
+                "취소할 수 없음",
+                "Cannot be cancelled",
+                detail,
+            )
+        };
+        let failed = |status: StatusCode, detail: &str| {
+            A::page(
+                status,
+                Tone::Bad,
+                "취소하지 못했습니다",
+                "Not cancelled",
+                detail,
+            )
+        };
+        match result {
+            Ok(RefundOutcome::Refunded { .. } | RefundOutcome::AlreadyRefunded { .. }) => {
+                A::ToOrder
+            }
+            Ok(RefundOutcome::OutcomeUnknown { .. }) => checking(
+                "INICIS의 응답을 받지 못해 환불 여부를 확인하고 있습니다. 다시 누르지 마세요; 확인되면 주문 페이지에 표시됩니다. \
+                 (No answer came back from INICIS, so we are checking whether the refund went through. \
+                 Please do not press again; the order page shows it once it is settled.)",
+            ),
+            Ok(RefundOutcome::AlreadyCancelled { .. }) => checking(
+                "INICIS에는 이미 취소된 거래로 나옵니다. 확인한 뒤 주문 페이지에 반영하겠습니다. \
+                 (INICIS reports this payment as already cancelled; we are confirming it before the order page shows it.)",
+            ),
+            Ok(RefundOutcome::Unrecorded { .. }) => checking(
+                "INICIS가 환불했지만 주문 기록에 아직 반영하지 못했습니다. 담당자가 확인합니다. \
+                 (INICIS refunded the payment, but our records do not show it yet; a person is checking.)",
+            ),
+            Ok(RefundOutcome::Declined { result, .. }) => A::page(
+                StatusCode::CONFLICT,
+                Tone::Bad,
+                "취소 거절",
+                "Cancellation refused",
+                &format!(
+                    "INICIS가 결제 취소를 거절했습니다 (코드 {}). 결제는 그대로이며 환불된 금액은 없습니다. \
+                     (INICIS refused to cancel the payment (code {}); it stands and nothing was refunded.)",
+                    result.code, result.code
+                ),
+            ),
+            // A new outcome this page does not know: INICIS was called, so
+            // say neither "done" nor "nothing happened".
+            Ok(_) => checking(
+                "결제 취소 결과를 확인하고 있습니다. (We are checking the result of the cancellation.)",
+            ),
+            Err(RefundError::UnknownOrder) => A::page(
+                StatusCode::NOT_FOUND,
+                Tone::Bad,
+                "주문 없음",
+                "No such order",
+                "결제 기록이 없는 주문입니다. (There is no payment for this order.)",
+            ),
+            Err(RefundError::NotPaid { .. } | RefundError::ExceedsRemaining { .. }) => refused(
+                "결제가 완료된 주문만 취소할 수 있습니다. 환불된 금액은 없습니다. \
+                 (Only a paid order can be cancelled; nothing was refunded.)",
+            ),
+            Err(RefundError::AccountRequired) => refused(
+                "가상계좌 결제는 입금하신 분의 은행 계좌로 환불되므로 여기서 취소할 수 없습니다. 환불받을 계좌를 알려 주세요. \
+                 (A virtual-account payment is refunded to your own bank account, so it cannot be cancelled here; \
+                 please contact us with the account to refund to.)",
+            ),
+            Err(RefundError::UnknownMethod) => refused(
+                "이 결제 수단은 여기서 취소할 수 없습니다. 고객센터로 문의해 주세요. \
+                 (This payment method cannot be cancelled here; please contact us.)",
+            ),
+            Err(RefundError::Unreachable(_)) => failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INICIS에 연결하지 못했습니다. 결제는 그대로이며 환불된 금액은 없습니다. 잠시 후 다시 시도해 주세요. \
+                 (INICIS could not be reached; the payment stands and nothing was refunded. Please try again shortly.)",
+            ),
+            Err(RefundError::Ledger(_)) => failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "일시적 오류로 취소 요청을 보내지 못했습니다. 환불된 금액은 없습니다. 잠시 후 다시 시도해 주세요. \
+                 (A temporary error stopped the request before it was sent; nothing was refunded. Please try again shortly.)",
+            ),
+            // Configuration, signing, a payment without its TID: ours to fix.
+            Err(_) => failed(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "취소 요청을 보내지 못했습니다. 환불된 금액은 없습니다. 고객센터로 문의해 주세요. \
+                 (The request could not be sent; nothing was refunded. Please contact us.)",
+            ),
+        }
+    }
+}
+
+/// `POST /orders/{id}/refund`: a full refund (전체취소) for the holder of
+/// the order's secret (its cookie, scoped to `/orders/{id}`, comes with this
+/// path; compared in constant time). Without it: `403` and nothing is sent.
+async fn refund_order(
+    state: web::Data<ShopState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if presented_key(&req)
+        .and_then(|k| state.book.owned(&id, &k))
+        .is_none()
+    {
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::problem(
+                &state.chrome,
+                "권한 없음",
+                "Forbidden",
+                "주문할 때 받은 링크를 연 브라우저에서만 결제를 취소할 수 있습니다. \
+                 (Only the browser that opened the order's link can cancel its payment.)",
+            ),
+        );
+    }
+    let result = state
+        .flow
+        .refund(&id, RefundRequest::full(REFUND_REASON), Timestamp::now())
+        .await;
+    // Order id and outcome only: the flow journals the exchange (account
+    // numbers masked); nothing here holds a card or account number.
+    match &result {
+        Ok(o) if o.is_refunded() => tracing::info!(order_id = %id, "refunded"),
+        Ok(RefundOutcome::AlreadyRefunded { .. }) => {
+            tracing::info!(order_id = %id, "refund asked again: already refunded")
+        }
+        Ok(RefundOutcome::Declined { result, .. }) => {
+            tracing::warn!(order_id = %id, result = %result, "refund declined")
+        }
+        Ok(other) => tracing::error!(order_id = %id, outcome = ?other, "refund not settled"),
+        Err(e) => tracing::warn!(order_id = %id, error = %e, "refund not sent"),
+    }
+    match RefundAnswer::of(&result) {
+        RefundAnswer::ToOrder => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/orders/{id}")))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        RefundAnswer::Page {
+            status,
+            tone,
+            ko,
+            en,
+            detail,
+        } => html(
+            status,
+            pages::refund_answer(&state.chrome, &id, tone, ko, en, &detail),
+        ),
+    }
 }

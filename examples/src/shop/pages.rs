@@ -3,6 +3,8 @@
 
 use super::catalog::{PRODUCTS, Product, won};
 use super::orders::ShopOrder;
+use inipay_core::flow::refund_method;
+use inipay_core::iniapi::PayMethod;
 use inipay_core::ledger::{Payment, PaymentState};
 use inipay_core::mobile::{KstDateTime, VbankAccount};
 use inipay_core::types::mask_tail;
@@ -196,6 +198,12 @@ fn order_table(
             won(a)
         ));
     }
+    if let Some(p) = payment.filter(|p| !p.refunded.is_zero()) {
+        rows.push_str(&format!(
+            "<tr><th>환불액 (Refunded)</th><td>{}</td></tr>",
+            won(p.refunded)
+        ));
+    }
     if let Some(tid) = payment
         .and_then(|p| p.tid.as_ref())
         .filter(|_| access == Access::Owner)
@@ -365,12 +373,19 @@ pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
             "가상계좌 입금 기한이 지났습니다.",
             "The virtual account expired without a deposit.",
         ),
-        PaymentState::PartiallyRefunded | PaymentState::Refunded => (
+        PaymentState::Refunded => (
             "wait",
-            "환불됨",
+            "환불 완료",
             "Refunded",
-            "결제 금액이 환불되었습니다.",
-            "The payment was refunded.",
+            "결제가 취소되어 전액 환불되었습니다.",
+            "The payment was cancelled and refunded in full.",
+        ),
+        PaymentState::PartiallyRefunded => (
+            "wait",
+            "부분 환불",
+            "Partly refunded",
+            "결제 금액 중 일부가 환불되었습니다. 환불액은 아래에 있습니다.",
+            "Part of the payment was refunded; the refunded amount is below.",
         ),
         // INICIS does not say whether the buyer cancelled or the issuer
         // refused (PROTOCOL.md 2.9): one message for both.
@@ -405,8 +420,27 @@ pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
         ));
     }
     body.push_str(&order_table(order_id, order, Some(payment), access));
+    let offer = match access {
+        Access::Owner => RefundOffer::of(payment),
+        Access::Visitor => RefundOffer::Nothing,
+    };
+    match offer {
+        RefundOffer::VirtualAccount => body.push_str(
+            "<div class=\"notice\">가상계좌 결제는 입금하신 분의 은행 계좌로 환불되므로 여기서 취소할 수 없습니다. \
+             환불받을 계좌를 알려 주시면 처리해 드립니다. (A virtual-account payment is refunded to your own bank \
+             account, so it cannot be cancelled here; contact us with the account to refund to.)</div>",
+        ),
+        RefundOffer::ByHand => body.push_str(
+            "<div class=\"notice\">이 결제 수단은 여기서 취소할 수 없습니다. 고객센터로 문의해 주세요. \
+             (This payment method cannot be cancelled here; please contact us.)</div>",
+        ),
+        RefundOffer::Nothing | RefundOffer::Button => {}
+    }
     let mut actions =
         String::from("<a class=\"btn secondary\" href=\"/\">계속 쇼핑하기 (Continue shopping)</a>");
+    if offer == RefundOffer::Button {
+        actions.push_str(&refund_form(order_id));
+    }
     if let Some(o) = order
         && access == Access::Owner
         && !payment.state.is_paid()
@@ -417,6 +451,88 @@ pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
     }
     body.push_str(&format!("<div class=\"actions\">{actions}</div>"));
     layout(chrome, &format!("{ko} ({en})"), &body)
+}
+
+/// What the result page offers the holder of the order's secret to get
+/// the money back (환불).
+///
+/// ```
+/// use inipay_core::ledger::{Payment, PaymentState, ResultPath};
+/// use inipay_core::time::Timestamp;
+/// use inipay_core::types::{Amount, Mid, OrderId, Tid};
+/// use inipay_examples::shop::pages::RefundOffer;
+///
+/// let at = Timestamp::from_unix_millis(0);
+/// let mut p = Payment {
+///     order_id: OrderId::new("DEMO-1")?,
+///     mid: Mid::new("INIpayTest")?,
+///     amount: Amount::won(12_000),
+///     state: PaymentState::Approved,
+///     tid: Some(Tid::new("INIMX_CARDINIpayTest20240101120000123456")?),
+///     auth_tid: None,
+///     refunded: Amount::ZERO,
+///     net_cancel_failures: 0,
+///     acknowledged_at: None,
+///     created_at: at,
+///     updated_at: at,
+///     result_path: ResultPath::default(),
+///     vbank_deadline: None,
+/// };
+/// assert_eq!(RefundOffer::of(&p), RefundOffer::Button);
+/// p.state = PaymentState::Refunded;
+/// assert_eq!(RefundOffer::of(&p), RefundOffer::Nothing);
+/// // A deposited virtual account is paid back to the buyer's account.
+/// p.state = PaymentState::VbankDeposited;
+/// p.tid = Some(Tid::new("INIMX_VBNKINIpayTest20240101120000123456")?);
+/// assert_eq!(RefundOffer::of(&p), RefundOffer::VirtualAccount);
+/// // A gift card's TID does not name its refund method.
+/// p.state = PaymentState::Approved;
+/// p.tid = Some(Tid::new("INIMX_CULTINIpayTest20240101120000123456")?);
+/// assert_eq!(RefundOffer::of(&p), RefundOffer::ByHand);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefundOffer {
+    /// Nothing to refund: not paid, or refunded already.
+    Nothing,
+    /// The "결제 취소 (Cancel payment)" button: a full refund (전체취소)
+    /// through INIAPI (card, bank transfer, phone bill).
+    Button,
+    /// A deposited virtual account (가상계좌): INICIS pays it back to the
+    /// buyer's own bank account, which this demo does not collect; the page
+    /// explains instead of offering the button.
+    VirtualAccount,
+    /// The refund `paymethod` cannot be read from the approval TID (gift
+    /// cards): the page says to contact the shop.
+    ByHand,
+}
+
+impl RefundOffer {
+    /// The offer for a payment: by its state, then by the method its
+    /// approval TID names ([`refund_method`]).
+    pub fn of(payment: &Payment) -> RefundOffer {
+        if !payment.state.is_paid() {
+            return RefundOffer::Nothing;
+        }
+        match payment.tid.as_ref().and_then(refund_method) {
+            Some(PayMethod::Vacct | PayMethod::GVacct) => RefundOffer::VirtualAccount,
+            Some(_) => RefundOffer::Button,
+            None => RefundOffer::ByHand,
+        }
+    }
+}
+
+/// The refund button: posts to `/orders/{id}/refund`, where the order's
+/// secret cookie (scoped to `/orders/{id}`) comes along; a `SameSite=Lax`
+/// cookie is not sent with another site's POST, so no other page can press
+/// it for the buyer.
+fn refund_form(order_id: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/orders/{}/refund\">\
+         <button class=\"btn secondary\" type=\"submit\">결제 취소 (Cancel payment)</button></form>",
+        esc(order_id)
+    )
 }
 
 fn reorder_form(p: &Product, buyer: &str) -> String {
@@ -440,6 +556,46 @@ pub fn problem(chrome: &Chrome, ko: &str, en: &str, detail: &str) -> String {
             esc(ko),
             esc(en),
             esc(detail)
+        ),
+    )
+}
+
+/// How a page answering a refund request looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tone {
+    /// Not settled yet (확인 중): blue.
+    Wait,
+    /// Refused or failed; nothing was refunded: red.
+    Bad,
+}
+
+/// The answer to a refund request that did not end in a recorded refund
+/// (a recorded one redirects to the order page): the status box and a link
+/// back to the order.
+pub fn refund_answer(
+    chrome: &Chrome,
+    order_id: &str,
+    tone: Tone,
+    ko: &str,
+    en: &str,
+    detail: &str,
+) -> String {
+    let class = match tone {
+        Tone::Wait => "wait",
+        Tone::Bad => "bad",
+    };
+    layout(
+        chrome,
+        &format!("{ko} ({en})"),
+        &format!(
+            "<h1>결제 취소 <small>Cancel payment</small></h1>\
+             <div class=\"status {class}\" data-refund=\"{class}\"><h2>{} <small>({})</small></h2><p>{}</p></div>\
+             <div class=\"actions\"><a class=\"btn secondary\" href=\"/orders/{}\">주문으로 돌아가기 (Back to the order)</a></div>",
+            esc(ko),
+            esc(en),
+            esc(detail),
+            esc(order_id)
         ),
     )
 }
