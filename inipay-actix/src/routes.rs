@@ -4,7 +4,7 @@ use crate::{Shared, body, client_ip};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inipay_core::flow::{BillingOutcome, Callback, CheckoutReply, CollectedBody, NextOutcome};
+use inipay_core::flow::{BrowserReply, Callback, CheckoutReply, CollectedBody};
 use inipay_core::request::query_param;
 use inipay_core::types::OrderId;
 
@@ -119,26 +119,19 @@ async fn next(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse {
     let oid = query_param(req.query_string(), "oid");
     let now = (state.clock)();
     let outcome = state.flow.next(oid.as_deref(), body, now).await;
-    match &outcome {
-        NextOutcome::Error(e) => tracing::error!(error = %e, "auth result not processed"),
-        o if o.is_paid() => {
-            tracing::info!(
-                order_id = o.order_id().map(|id| id.as_str()),
-                "payment result: paid"
-            )
-        }
-        o => tracing::info!(outcome = ?o, "payment result: not paid"),
-    }
-    let order = outcome
-        .order_id()
-        .cloned()
-        .or_else(|| oid.and_then(|o| OrderId::new(o).ok()));
-    match order {
-        Some(o) => to_result_page(state, &o),
-        None => text(
-            StatusCode::BAD_REQUEST,
-            "payment result without an order id",
+    browser_reply(state, BrowserReply::after_next(&outcome, oid.as_deref()))
+}
+
+/// Translates core's answer to the buyer's browser.
+fn browser_reply(state: &Shared, reply: BrowserReply) -> HttpResponse {
+    match reply {
+        BrowserReply::ToResultPage(o) => to_result_page(state, &o),
+        BrowserReply::Text { status, body } => text(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
         ),
+        // A reply this adapter does not know yet: never a success.
+        _ => empty(StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
 
@@ -162,10 +155,8 @@ pub(crate) async fn noti(
 
 /// `GET {mount}/return?oid=...`: the 1trs landing.
 pub(crate) async fn return_landing(state: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
-    match query_param(req.query_string(), "oid").and_then(|o| OrderId::new(o).ok()) {
-        Some(o) => to_result_page(&state, &o),
-        None => text(StatusCode::NOT_FOUND, "unknown order"),
-    }
+    let oid = query_param(req.query_string(), "oid");
+    browser_reply(&state, BrowserReply::after_return(oid.as_deref()))
 }
 
 /// `POST {mount}/billing/return?oid=...`: the billing-key result (`returnurl`).
@@ -191,25 +182,5 @@ async fn billing(state: &Shared, req: &HttpRequest, body: &[u8]) -> HttpResponse
         .flow
         .billing_return(req.query_string(), body, (state.clock)())
         .await;
-    let order = match &outcome {
-        BillingOutcome::Issued { order_id, .. } => {
-            tracing::info!(order_id = order_id.as_str(), "billing key issued");
-            Some(order_id.clone())
-        }
-        BillingOutcome::Error(e) => {
-            tracing::error!(error = %e, "billing result not processed");
-            None
-        }
-        other => {
-            tracing::info!(outcome = ?other, "billing key not issued");
-            None
-        }
-    };
-    match order.or_else(|| oid.and_then(|o| OrderId::new(o).ok())) {
-        Some(o) => to_result_page(state, &o),
-        None => text(
-            StatusCode::BAD_REQUEST,
-            "billing result without an order id",
-        ),
-    }
+    browser_reply(state, BrowserReply::after_billing(&outcome, oid.as_deref()))
 }

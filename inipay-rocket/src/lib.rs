@@ -17,6 +17,11 @@
 //! | `GET {mount}/next?oid=...&P_STATUS=...` | the same, with the result in the query string (`nextUrl=GET`) |
 //! | `POST {mount}/noti` | notification (노티) -> [`Flow::noti`] -> exactly its status and body (`OK`) |
 //! | `GET {mount}/return?oid=...` | 1trs landing (`P_RETURN_URL`) -> `303` to the result page |
+//! | `POST` or `GET {mount}/billing/return?oid=...` | the billing-key result (`returnurl`) -> [`Flow::billing_return`] -> `303` to the result page |
+//!
+//! What the buyer's browser is answered is decided in core
+//! ([`BrowserReply`](inipay_core::flow::BrowserReply)), the same for every
+//! adapter.
 //!
 //! Bodies are read as raw bytes (EUC-KR or UTF-8, never Rocket's form
 //! decoding), at most [`BODY_LIMIT`] bytes; a larger one is journaled
@@ -87,6 +92,7 @@
 //! [`FlowConfig::public_base_url`]: inipay_core::flow::FlowConfig::public_base_url
 //! [`Flow::next`]: inipay_core::flow::Flow::next
 //! [`Flow::noti`]: inipay_core::flow::Flow::noti
+//! [`Flow::billing_return`]: inipay_core::flow::Flow::billing_return
 
 #![cfg_attr(
     not(test),

@@ -3,7 +3,7 @@
 
 use crate::Inicis;
 use crate::http::{Peer, RawQuery, Reply, read_body};
-use inipay_core::flow::{Callback, CheckoutReply, CollectedBody, NextOutcome};
+use inipay_core::flow::{BrowserReply, Callback, CheckoutReply, CollectedBody};
 use rocket::State;
 use rocket::data::Data;
 use rocket::http::Status;
@@ -15,7 +15,9 @@ pub(crate) fn all() -> Vec<rocket::Route> {
         inipay_next_post,
         inipay_next_get,
         inipay_noti,
-        inipay_return
+        inipay_return,
+        inipay_billing_post,
+        inipay_billing_get
     ]
 }
 
@@ -26,6 +28,8 @@ pub(crate) const NAMES: &[&str] = &[
     "inipay_next_get",
     "inipay_noti",
     "inipay_return",
+    "inipay_billing_post",
+    "inipay_billing_get",
 ];
 
 /// The body of a callback on `route`, or the reply to send instead: an
@@ -71,22 +75,16 @@ async fn inipay_checkout(order_id: &str, method: Option<&str>, inicis: &State<In
     Reply::checkout(CheckoutReply::from_result(result))
 }
 
-/// Sends the browser to the result page of the order the outcome is about
-/// (or of the `oid` in the URL), or answers `400` when neither is known.
-fn after_next(inicis: &Inicis, oid: Option<String>, outcome: &NextOutcome) -> Reply {
-    match outcome {
-        NextOutcome::Paid { .. } | NextOutcome::AlreadyProcessed { .. } => {
-            tracing::info!(outcome = ?outcome, "auth result handled");
-        }
-        _ => tracing::warn!(outcome = ?outcome, "auth result handled, not paid"),
-    }
-    let target = outcome
-        .order_id()
-        .map(|o| o.as_str().to_owned())
-        .or(oid.filter(|o| inipay_core::types::OrderId::new(o).is_ok()));
-    match target {
-        Some(o) => Reply::see_other((inicis.result_page)(&o)),
-        None => Reply::text(Status::BadRequest, "missing order id"),
+/// Translates core's answer to the buyer's browser.
+fn browser_reply(inicis: &Inicis, reply: BrowserReply) -> Reply {
+    match reply {
+        BrowserReply::ToResultPage(o) => Reply::see_other((inicis.result_page)(o.as_str())),
+        BrowserReply::Text { status, body } => Reply::text(
+            Status::from_code(status).unwrap_or(Status::InternalServerError),
+            body,
+        ),
+        // A reply this adapter does not know yet: never a success.
+        _ => Reply::empty(Status::InternalServerError),
     }
 }
 
@@ -102,7 +100,7 @@ async fn inipay_next_post(query: RawQuery, data: Data<'_>, inicis: &State<Inicis
         .flow
         .next(oid.as_deref(), &body, (inicis.clock)())
         .await;
-    after_next(inicis, oid, &outcome)
+    browser_reply(inicis, BrowserReply::after_next(&outcome, oid.as_deref()))
 }
 
 /// `GET {mount}/next?oid=...&P_STATUS=...`: the auth result in the query
@@ -115,7 +113,7 @@ async fn inipay_next_get(query: RawQuery, inicis: &State<Inicis>) -> Reply {
         .flow
         .next(oid.as_deref(), query.0.as_bytes(), (inicis.clock)())
         .await;
-    after_next(inicis, oid, &outcome)
+    browser_reply(inicis, BrowserReply::after_next(&outcome, oid.as_deref()))
 }
 
 /// `POST {mount}/noti`: exactly the flow's status and body (`OK`).
@@ -132,15 +130,39 @@ async fn inipay_noti(peer: Peer, query: RawQuery, data: Data<'_>, inicis: &State
 }
 
 /// `GET {mount}/return?oid=...`: the 1trs landing; the result page reads
-/// the ledger (pending until the notification lands). A missing or invalid
-/// order id is `404` (as for the checkout page).
+/// the ledger (pending until the notification lands).
 #[rocket::get("/return")]
 async fn inipay_return(query: RawQuery, inicis: &State<Inicis>) -> Reply {
-    match query
-        .param("oid")
-        .filter(|o| inipay_core::types::OrderId::new(o).is_ok())
-    {
-        Some(o) => Reply::see_other((inicis.result_page)(&o)),
-        None => Reply::text(Status::NotFound, "unknown order"),
-    }
+    let oid = query.param("oid");
+    browser_reply(inicis, BrowserReply::after_return(oid.as_deref()))
+}
+
+/// `POST {mount}/billing/return?oid=...`: the billing-key result
+/// (`returnurl`, PROTOCOL.md 3.4) in the body.
+#[rocket::post("/billing/return", data = "<data>")]
+async fn inipay_billing_post(query: RawQuery, data: Data<'_>, inicis: &State<Inicis>) -> Reply {
+    let body = match callback_body(inicis, Callback::BillingReturn, &query, data).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    billing(inicis, &query, &body).await
+}
+
+/// `GET {mount}/billing/return?oid=...&resultcode=...`: the result in the
+/// query string.
+#[rocket::get("/billing/return")]
+async fn inipay_billing_get(query: RawQuery, inicis: &State<Inicis>) -> Reply {
+    billing(inicis, &query, query.0.as_bytes()).await
+}
+
+async fn billing(inicis: &Inicis, query: &RawQuery, body: &[u8]) -> Reply {
+    let oid = query.param("oid");
+    let outcome = inicis
+        .flow
+        .billing_return(&query.0, body, (inicis.clock)())
+        .await;
+    browser_reply(
+        inicis,
+        BrowserReply::after_billing(&outcome, oid.as_deref()),
+    )
 }

@@ -57,6 +57,7 @@
 
 mod background;
 mod billing;
+mod browser;
 mod checkout;
 mod confirm;
 mod deploy;
@@ -72,6 +73,7 @@ mod source;
 
 pub use background::{Background, BackgroundOptions};
 pub use billing::{BillingCheckout, BillingConfig, BillingOutcome, BillingRefusal};
+pub use browser::BrowserReply;
 pub use checkout::{Checkout, CheckoutReply};
 pub use confirm::{ConfirmConfig, NotiTrust, WhenUnconfirmed};
 pub use deploy::{DeployError, DeployProblem};

@@ -326,7 +326,7 @@ pub async fn return_and_missing_order_id(h: &Harness) {
     assert_redirect_to_result(&Page::read(r).await, "ORD-RET");
     for path in ["/return", "/return?oid=", "/return?oid=%FF"] {
         let r = h.http.get(h.app.url(path)).send().await.expect("return");
-        assert_eq!(r.status().as_u16(), 404, "{path}");
+        assert_text_reply(r, 404, "unknown order", path).await;
     }
     let r = h
         .http
@@ -336,7 +336,23 @@ pub async fn return_and_missing_order_id(h: &Harness) {
         .send()
         .await
         .expect("next");
-    assert_eq!(r.status().as_u16(), 400);
+    assert_text_reply(r, 400, "payment result without an order id", "/next").await;
+}
+
+/// A short plain-text answer, the same on every adapter (decided in core:
+/// `BrowserReply`): status, `text/plain`, `no-store`, exact body.
+async fn assert_text_reply(r: reqwest::Response, status: u16, body: &str, what: &str) {
+    assert_eq!(r.status().as_u16(), status, "{what}");
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header("content-type").starts_with("text/plain"), "{what}");
+    assert_eq!(header("cache-control"), "no-store", "{what}");
+    assert_eq!(r.text().await.expect("body"), body, "{what}");
 }
 
 /// A card refused at approval (승인거절): `303`, not paid. The approval
