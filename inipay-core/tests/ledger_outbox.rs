@@ -269,6 +269,31 @@ async fn suite(l: &dyn Ledger) {
     let report = l.reconciliation(at(60_000)).await.unwrap();
     assert_eq!(report.overdue_vbanks.len(), 1);
     assert_eq!(report.undelivered.len(), 2, "the alert and the issuance");
+
+    // A stored billing key writes its event in the same transaction (no
+    // window in which a crash stores the key and loses the event); a second
+    // key for the order is refused and writes nothing.
+    let key = inipay_core::ledger::BillkeyKey::new("k1", &[3u8; 32]).unwrap();
+    let context = |o: &str| inipay_core::ledger::BillkeyContext::new(mid(), oid(o));
+    let billkey =
+        secrecy::SecretString::from("734f880246ece4ffdba841c1436399c9968d32cc".to_owned());
+    let bt = Some(tid("INIBILLCRD", 5));
+    assert!(
+        l.store_billkey(&key, context("OB-B"), bt.clone(), &billkey, at(70_000))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !l.store_billkey(&key, context("OB-B"), None, &billkey, at(70_001))
+            .await
+            .unwrap()
+    );
+    let events = l.outbox_of(&oid("OB-B")).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].id.as_str(), "billkey_OB-B");
+    assert_eq!(events[0].kind, OutboxKind::BillkeyIssued);
+    assert_eq!(events[0].tid, bt);
+    assert_eq!((events[0].attempts, events[0].delivered_at), (0, None));
 }
 
 #[tokio::test]

@@ -311,15 +311,9 @@ impl Flow {
             }
             Err(e) => return BillingOutcome::Error(e.into()),
         }
-        self.push_event(
-            Some(&oid),
-            crate::ledger::OutboxKind::BillkeyIssued,
-            crate::ledger::EventId::new(format!("billkey_{oid}")),
-            issued.tid.clone(),
-            None,
-            now,
-        )
-        .await;
+        // The ledger wrote the `BillkeyIssued` event with the key, in one
+        // transaction; deliver it now (the background task would otherwise).
+        self.deliver(Some(&oid), now).await;
         BillingOutcome::Issued {
             order_id: oid,
             tid: issued.tid,

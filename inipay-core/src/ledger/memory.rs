@@ -473,7 +473,24 @@ impl Ledger for MemoryStore {
         let stored = if g.billkeys.contains_key(&record.context.order_id) {
             false
         } else {
+            // The key and its event under one lock, as the SQL stores do in
+            // one transaction.
+            let event = NewOutboxEvent::billkey_issued(&record);
             g.billkeys.insert(record.context.order_id.clone(), record);
+            g.push_outbox(OutboxEntry {
+                seq: 0,
+                id: event.id,
+                order_id: event.order_id,
+                kind: event.kind,
+                tid: event.tid,
+                amount: None,
+                detail: event.detail,
+                created_at: event.at,
+                attempts: 0,
+                next_attempt_at: event.at,
+                last_error: None,
+                delivered_at: None,
+            });
             true
         };
         Box::pin(async move { Ok(stored) })

@@ -347,7 +347,9 @@ pub trait Ledger: Send + Sync {
     fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation>;
 
     /// Stores a sealed billing key for an order (idempotent: the first one
-    /// stays; returns whether this call stored it).
+    /// stays; returns whether this call stored it) and, in the same
+    /// transaction, its [`OutboxKind::BillkeyIssued`] event (id
+    /// `billkey_{order}`), so the app hears of every key stored.
     fn put_billkey(&self, record: BillkeyRecord) -> LedgerFuture<'_, bool>;
 
     /// The sealed billing key of an order.

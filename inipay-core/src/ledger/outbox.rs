@@ -157,6 +157,23 @@ pub struct NewOutboxEvent {
     pub at: Timestamp,
 }
 
+impl NewOutboxEvent {
+    /// The `BillkeyIssued` event every store writes in the transaction that
+    /// stores a billing key ([`Ledger::put_billkey`](super::Ledger::put_billkey)),
+    /// id `billkey_{order}`: a crash right after the key is stored can no
+    /// longer leave the app unaware of it (found by the fault soak).
+    pub(crate) fn billkey_issued(record: &super::BillkeyRecord) -> NewOutboxEvent {
+        NewOutboxEvent {
+            id: EventId::new(format!("billkey_{}", record.context.order_id)),
+            order_id: Some(record.context.order_id.clone()),
+            kind: OutboxKind::BillkeyIssued,
+            tid: record.tid.clone(),
+            detail: None,
+            at: record.at,
+        }
+    }
+}
+
 /// An outbox row.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OutboxEntry {

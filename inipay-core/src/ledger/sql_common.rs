@@ -1335,8 +1335,11 @@ impl Core {
         )
     }
 
+    /// Stores the key and, in the same transaction, its `BillkeyIssued`
+    /// outbox event.
     pub async fn put_billkey(&self, r: BillkeyRecord) -> Result<bool, LedgerError> {
-        let mut conn = self.writer.acquire().await?;
+        let event = NewOutboxEvent::billkey_issued(&r);
+        let mut tx = begin_write(&self.writer).await?;
         let n = sqlx::query(INSERT_BILLKEY)
             .bind(r.context.order_id.as_str())
             .bind(r.context.mid.as_str())
@@ -1345,9 +1348,21 @@ impl Core {
             .bind(r.sealed.nonce)
             .bind(r.sealed.ciphertext)
             .bind(millis(r.at)?)
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        if n == 1 {
+            sqlx::query(OUTBOX_PUSH)
+                .bind(event.id.as_str())
+                .bind(event.order_id.as_ref().map(|o| o.as_str().to_owned()))
+                .bind(event.kind.as_str())
+                .bind(event.tid.as_ref().map(|t| t.as_str().to_owned()))
+                .bind(event.detail)
+                .bind(millis(event.at)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(n == 1)
     }
 
