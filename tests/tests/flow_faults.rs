@@ -16,11 +16,28 @@ use inipay_tests::conformance::scenarios::CARD;
 use inipay_tests::conformance::{Harness, Options, actix};
 use std::sync::Arc;
 
-/// A memory ledger whose `record` of an approval fails like a lost database.
-struct FailsOnApproval(MemoryStore);
+/// A memory ledger whose `record` of an approval fails like a lost database,
+/// and whose `create_payment` fails too once its switch is on.
+struct FailsOnApproval(MemoryStore, std::sync::atomic::AtomicBool);
+
+impl FailsOnApproval {
+    fn new() -> FailsOnApproval {
+        FailsOnApproval(
+            MemoryStore::new(),
+            std::sync::atomic::AtomicBool::new(false),
+        )
+    }
+}
 
 impl Ledger for FailsOnApproval {
     fn create_payment(&self, p: NewPayment) -> LedgerFuture<'_, Created> {
+        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(async {
+                Err(LedgerError::Corrupt {
+                    column: "simulated outage of writes",
+                })
+            });
+        }
         self.0.create_payment(p)
     }
     fn append(&self, m: Message, i: Option<Intent>) -> LedgerFuture<'_, MessageId> {
@@ -138,7 +155,7 @@ impl Ledger for FailsOnApproval {
 
 #[tokio::test]
 async fn ledger_failure_after_approval_is_net_cancelled_never_paid() {
-    let ledger: Arc<dyn Ledger> = Arc::new(FailsOnApproval(MemoryStore::new()));
+    let ledger: Arc<dyn Ledger> = Arc::new(FailsOnApproval::new());
     let h = Harness::start_with(
         actix::serve,
         Options {
@@ -188,6 +205,52 @@ async fn ledger_failure_after_approval_is_net_cancelled_never_paid() {
             .count(|e| matches!(e, inipay_core::flow::FlowEvent::Paid { .. })),
         0,
         "the app is never told it was paid"
+    );
+    h.stop().await;
+}
+
+/// A reloaded checkout page of an order the ledger already records with the
+/// same amount only reads the ledger (issue 12): with every payment write
+/// failing, the reload still serves the page; a new order still needs the
+/// write and fails.
+#[tokio::test]
+async fn a_reloaded_checkout_page_only_reads() {
+    let ledger = Arc::new(FailsOnApproval::new());
+    let h = Harness::start_with(
+        actix::serve,
+        Options {
+            ledger: Some(ledger.clone() as Arc<dyn Ledger>),
+            ..Options::default()
+        },
+    )
+    .await;
+    let get = |path: String| {
+        let http = h.http.clone();
+        async move {
+            http.get(path)
+                .send()
+                .await
+                .expect("checkout")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        get(h.app.url("/checkout/ORD-RELOAD?method=CARD")).await,
+        200
+    );
+    ledger.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..3 {
+        assert_eq!(
+            get(h.app.url("/checkout/ORD-RELOAD?method=CARD")).await,
+            200,
+            "a reload writes nothing"
+        );
+    }
+    assert_eq!(
+        get(h.app.url("/checkout/ORD-FRESH?method=CARD")).await,
+        503,
+        "a new order (known to the shop) needs its write"
     );
     h.stop().await;
 }

@@ -45,36 +45,54 @@ impl Flow {
             crate::mobile::SignError::Field(f) => FlowError::Field(f),
             crate::mobile::SignError::Config(c) => FlowError::Config(c),
         })?;
-        let created = self
-            .ledger
-            .create_payment(
-                NewPayment::new(
-                    form.order_id.clone(),
-                    self.merchant.mid().clone(),
-                    form.amount,
-                    now,
-                )
-                // Only a 1trs checkout makes a `P_STATUS=00` payment
-                // notification acceptable later (PROTOCOL.md 2.1, 2.6).
-                .result_path(if form.two_transaction {
-                    ResultPath::TwoTransaction
-                } else {
-                    ResultPath::OneTransaction
-                }),
-            )
-            .await?;
-        if created == Created::Existing {
-            let state = self
+        // Only a 1trs checkout makes a `P_STATUS=00` payment notification
+        // acceptable later (PROTOCOL.md 2.1, 2.6).
+        let path = if form.two_transaction {
+            ResultPath::TwoTransaction
+        } else {
+            ResultPath::OneTransaction
+        };
+        // A reloaded page of an order already recorded as it is now only
+        // reads: no write transaction, no fsync (issue 12).
+        let recorded = self.ledger.payment(&form.order_id).await?;
+        let unchanged = recorded.as_ref().is_some_and(|p| {
+            p.mid == *self.merchant.mid()
+                && p.amount == form.amount
+                && (path == ResultPath::TwoTransaction
+                    || p.result_path == ResultPath::OneTransaction)
+        });
+        let state = if unchanged {
+            recorded.map(|p| p.state)
+        } else {
+            let created = self
                 .ledger
-                .payment(&form.order_id)
-                .await?
-                .map(|p| p.state)
-                .ok_or(FlowError::Ledger(LedgerError::Corrupt {
-                    column: "payments",
-                }))?;
-            if !state.is_payable() {
-                return Err(FlowError::NotPayable { state });
+                .create_payment(
+                    NewPayment::new(
+                        form.order_id.clone(),
+                        self.merchant.mid().clone(),
+                        form.amount,
+                        now,
+                    )
+                    .result_path(path),
+                )
+                .await?;
+            match created {
+                Created::New => None,
+                Created::Existing => Some(
+                    self.ledger
+                        .payment(&form.order_id)
+                        .await?
+                        .map(|p| p.state)
+                        .ok_or(FlowError::Ledger(LedgerError::Corrupt {
+                            column: "payments",
+                        }))?,
+                ),
             }
+        };
+        if let Some(state) = state
+            && !state.is_payable()
+        {
+            return Err(FlowError::NotPayable { state });
         }
         tracing::info!(order_id = %form.order_id, amount = form.amount.get(), method = method.code(), "checkout");
         let html = html::page(&form, &self.config.html);
