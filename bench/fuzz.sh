@@ -3,7 +3,8 @@
 # (cargo-fuzz targets in fuzz/, issue 13). A benchmark, not a test: CI does
 # not run it.
 #
-#   bench/fuzz.sh [SECONDS]     # SECONDS per target, default 60
+#   bench/fuzz.sh [SECONDS] [TARGET...]   # SECONDS per target, default 60;
+#                                         # every target unless some are named
 #
 # Installs cargo-fuzz when missing (`cargo install cargo-fuzz --locked`),
 # builds every target once (AddressSanitizer, debug assertions, on the
@@ -27,7 +28,7 @@ set -uo pipefail
 
 seconds="${1:-60}"
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
-    echo "usage: bench/fuzz.sh [SECONDS]  (a positive whole number, default 60)" >&2
+    echo "usage: bench/fuzz.sh [SECONDS] [TARGET...]  (SECONDS a positive whole number, default 60)" >&2
     exit 2
 fi
 
@@ -59,6 +60,16 @@ mapfile -t targets < <(cargo fuzz list)
 if [ "${#targets[@]}" -eq 0 ]; then
     echo "fuzz: no targets found in $fuzz_dir" >&2
     exit 2
+fi
+if [ "$#" -gt 1 ]; then
+    known=" ${targets[*]} "
+    for t in "${@:2}"; do
+        if [[ "$known" != *" $t "* ]]; then
+            echo "fuzz: no target $t (targets: ${targets[*]})" >&2
+            exit 2
+        fi
+    done
+    targets=("${@:2}")
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/inipay-fuzz.XXXXXX")"
