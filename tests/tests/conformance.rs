@@ -151,10 +151,11 @@ macro_rules! conformance {
 conformance! {
     rocket => inipay_tests::conformance::rocket::serve,
     actix => inipay_tests::conformance::actix::serve,
+    axum => inipay_tests::conformance::axum::serve,
 }
 
 /// The trust scenarios again on the durable stores merchants deploy: a
-/// SQLite file and a fresh PostgreSQL database, both adapters.
+/// SQLite file and a fresh PostgreSQL database, every adapter.
 macro_rules! durable_trust {
     ($($framework:ident => $serve:path),+ $(,)?) => {$(
         mod $framework {
@@ -239,5 +240,6 @@ mod durable {
     durable_trust! {
         rocket => inipay_tests::conformance::rocket::serve,
         actix => inipay_tests::conformance::actix::serve,
+        axum => inipay_tests::conformance::axum::serve,
     }
 }

@@ -132,11 +132,14 @@ impl OrderLookup for Orders {
 // ---------------------------------------------------------------------------
 // The app's event handler: what a merchant's app would remember.
 
+/// The deliveries of one event id: (attempt number, app generation) of
+/// each, and the event.
+type Deliveries = (Vec<(u32, u64)>, FlowEvent);
+
 #[derive(Default)]
 struct Heard {
-    /// Deliveries per event id: the attempt number and app generation of
-    /// each, and the event.
-    by_id: Mutex<HashMap<String, (Vec<(u32, u64)>, FlowEvent)>>,
+    /// Deliveries per event id.
+    by_id: Mutex<HashMap<String, Deliveries>>,
     /// The app's generation: one more at every restart.
     generation: AtomicU64,
 }
@@ -1417,7 +1420,7 @@ async fn run(args: Args) -> i32 {
         if Instant::now() >= deadline {
             break;
         }
-        let graceful = restarts % 2 == 0;
+        let graceful = restarts.is_multiple_of(2);
         w.fault(if graceful {
             "app_restart_graceful"
         } else {

@@ -8,8 +8,8 @@
 //! 127.0.0.1 by a [`Serve`] function. The scenarios ([`scenarios`]) only see an
 //! [`AppUnderTest`]: the server's base URL and its ledger.
 //!
-//! Adding a framework is one function of type [`Serve`] (see [`rocket`] and
-//! [`actix`]) and one line in `tests/tests/conformance.rs`.
+//! Adding a framework is one function of type [`Serve`] (see [`rocket`],
+//! [`actix`] and [`axum`]) and one line in `tests/tests/conformance.rs`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -21,6 +21,7 @@
 //! ```
 
 pub mod actix;
+pub mod axum;
 pub mod browser;
 pub mod hostile;
 pub mod ledgers;
