@@ -36,6 +36,26 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// The reconciliation report: what needs a person.
     Reconcile(DbArg),
+    /// Re-deliver a journaled notification to an app (after fixing a bug
+    /// in it, say), byte for byte as journaled (personal data masked), and
+    /// print what the app answered.
+    Replay(ReplayArgs),
+}
+
+/// `inipay replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The journal message id (`inipay ledger messages ORDER` lists them).
+    #[arg(value_name = "MESSAGE_ID")]
+    pub id: i64,
+    /// Where to post it: the app's notification URL (`P_NOTI_URL`). The
+    /// app's notification source allow-list applies: replay from an address
+    /// it accepts (a test app, or a host INICIS's list names).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The ledger.
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 /// `inipay sandbox`.
@@ -118,6 +138,10 @@ pub enum LedgerCommand {
         /// The order id.
         #[arg(value_name = "ORDER")]
         order: String,
+        /// Also show each stored body decoded with its charset (card, phone
+        /// and account numbers still masked).
+        #[arg(long)]
+        raw: bool,
         /// The ledger.
         #[command(flatten)]
         db: DbArg,
@@ -145,13 +169,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::list(l.as_ref(), state, limit, json).await
         }
-        Command::Ledger(LedgerCommand::Messages { order, db }) => {
+        Command::Ledger(LedgerCommand::Messages { order, raw, db }) => {
             let l = crate::db::open(db.db.as_deref()).await?;
-            crate::ledger::messages(l.as_ref(), &order, json).await
+            crate::ledger::messages(l.as_ref(), &order, raw, json).await
         }
         Command::Reconcile(db) => {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::reconcile(l.as_ref(), json).await
+        }
+        Command::Replay(a) => {
+            let l = crate::db::open(a.db.db.as_deref()).await?;
+            crate::replay::run(l.as_ref(), a.id, &a.to, json).await
         }
     }
 }

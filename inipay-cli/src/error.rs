@@ -64,6 +64,21 @@ pub enum CliError {
     /// The app did not acknowledge a notification with `OK` (exit 1).
     #[error("{0}")]
     NotAcknowledged(String),
+    /// No journal message with this id (exit 1).
+    #[error("no journal message {0} in the ledger")]
+    UnknownMessage(i64),
+    /// The message cannot be replayed (exit 1).
+    #[error("{0}")]
+    NotReplayable(String),
+    /// The app could not be reached (exit 1).
+    #[error("cannot reach the app at {url}")]
+    AppUnreachable {
+        /// The URL posted to.
+        url: String,
+        /// Cause.
+        #[source]
+        source: reqwest::Error,
+    },
 }
 
 impl CliError {

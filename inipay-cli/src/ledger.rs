@@ -126,10 +126,11 @@ pub async fn list(
     Ok(())
 }
 
-/// A journal entry as JSON: the masked text only, never the stored body or
-/// its digest.
-pub fn entry_json(e: &JournalEntry) -> Value {
-    json!({
+/// A journal entry as JSON: the masked text, never the body's digest; with
+/// `raw`, also `"raw"`: the stored body decoded with its charset, masked
+/// ([`raw_text`]).
+pub fn entry_json(e: &JournalEntry, raw: bool) -> Value {
+    let mut v = json!({
         "id": e.id.0,
         "at_ms": e.message.at.unix_millis(),
         "direction": e.message.direction.as_str(),
@@ -140,11 +141,46 @@ pub fn entry_json(e: &JournalEntry) -> Value {
         "outcome": e.outcome,
         "body_purged": e.body_purged_at.is_some(),
         "masked": e.masked,
+    });
+    if raw {
+        v["raw"] = json!(raw_text(e));
+    }
+    v
+}
+
+/// The stored body decoded with its charset (bytes invalid in it shown as
+/// `\xNN`), card,
+/// phone and account numbers masked (again: bodies journaled before the
+/// ledger's migration 4 were stored unmasked); `None` once purged.
+pub fn raw_text(e: &JournalEntry) -> Option<String> {
+    if e.body_purged_at.is_some() {
+        return None;
+    }
+    let m = &e.message;
+    let body = inipay_core::ledger::redact_body(&m.body, m.charset);
+    Some(match m.charset.decode(&body) {
+        Ok(text) => text.into_owned(),
+        // Not valid in its charset: ASCII as is, other bytes as `\xNN`.
+        Err(_) => body
+            .iter()
+            .map(|&b| {
+                if b.is_ascii() {
+                    char::from(b).to_string()
+                } else {
+                    format!("\\x{b:02X}")
+                }
+            })
+            .collect(),
     })
 }
 
 /// `inipay ledger messages ORDER`.
-pub async fn messages(ledger: &dyn Ledger, order: &str, json: bool) -> Result<(), CliError> {
+pub async fn messages(
+    ledger: &dyn Ledger,
+    order: &str,
+    raw: bool,
+    json: bool,
+) -> Result<(), CliError> {
     let unknown = || CliError::UnknownPayment(printable(order));
     let id = OrderId::new(order).map_err(|_| unknown())?;
     let entries = ledger.messages_of(&id).await.map_err(CliError::Ledger)?;
@@ -160,7 +196,7 @@ pub async fn messages(ledger: &dyn Ledger, order: &str, json: bool) -> Result<()
     if json {
         print_json(&json!({
             "order_id": id.as_str(),
-            "messages": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            "messages": entries.iter().map(|e| entry_json(e, raw)).collect::<Vec<_>>(),
         }));
         return Ok(());
     }
@@ -185,6 +221,12 @@ pub async fn messages(ledger: &dyn Ledger, order: &str, json: bool) -> Result<()
                 }
             }
             None => println!("    (body does not decode; not shown)"),
+        }
+        if raw {
+            match raw_text(e) {
+                Some(text) => println!("    raw ({}): {}", m.charset.p_charset(), printable(&text)),
+                None => println!("    raw: (purged)"),
+            }
         }
     }
     Ok(())

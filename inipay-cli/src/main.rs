@@ -8,8 +8,9 @@
 //! inipay ledger show ORDER_OR_TID [--db URL]       one payment
 //! inipay ledger list --state S [--limit N] [--db URL]
 //!                                                   payments in a state, oldest first
-//! inipay ledger messages ORDER [--db URL]          the order's journal, masked bodies only
+//! inipay ledger messages ORDER [--raw] [--db URL]  the order's journal, masked (--raw: bodies decoded, still masked)
 //! inipay reconcile [--db URL]                      what needs a person (the reconciliation report)
+//! inipay replay MESSAGE_ID --to URL [--db URL]    re-deliver a journaled notification to an app
 //! ```
 //!
 //! Every read command takes `--json` and then prints exactly one JSON
@@ -33,18 +34,22 @@
 //!
 //! # Privacy
 //!
-//! `ledger messages` prints [`JournalEntry::masked`] only (card, phone and
-//! account numbers, names and e-mail masked by the ledger), never the stored
-//! body nor its SHA-256 digest (with the masked text at hand, the digest
-//! would give the hidden digits away to a brute-force search).
+//! `ledger messages` prints [`JournalEntry::masked`] (card, phone and
+//! account numbers, names and e-mail masked by the ledger) and, with
+//! `--raw`, the stored body decoded with its charset, masked again before it
+//! is printed (bodies journaled before the ledger's migration 4 were stored
+//! unmasked); never the body's SHA-256 digest (with the masked text at hand,
+//! the digest would give the hidden digits away to a brute-force search).
+//! `replay` posts the journaled body as stored (masked).
 //! `trigger deposit` never prints the virtual account number.
 //!
 //! # Not yet here
 //!
-//! From issue 15, `inipay doctor`, `inipay refund`, `inipay replay`,
-//! `inipay reconcile --resolve`, `ledger messages --raw`, `ledger list
-//! --since`, progress bars and the `trigger noti|cancel|expire` kinds (and
-//! `--shuffle`) are left for later. `trigger deposit --times` is limited to 2:
+//! From issue 15, `inipay doctor`, `inipay refund` and `inipay reconcile
+//! --resolve` (they need the merchant's configuration, loaded as the
+//! library will load it: issue 14), `ledger list --since`, progress bars and
+//! the `trigger noti|cancel|expire` kinds (and `--shuffle`) are left for
+//! later. `trigger deposit --times` is limited to 2:
 //! the sandbox can deliver a notification once more (its `duplicate_noti`
 //! fault), not N times.
 //!
@@ -54,6 +59,7 @@ mod cli;
 mod db;
 mod error;
 mod ledger;
+mod replay;
 mod sandbox;
 mod table;
 mod trigger;

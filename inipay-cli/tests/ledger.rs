@@ -94,6 +94,33 @@ async fn fill(l: &dyn Ledger) {
         .await
         .unwrap();
     assert!(r.applied.is_transition(), "{r:?}");
+    // The deposit notification (입금통보), journaled only.
+    l.append(
+        msg(
+            MessageKind::Noti,
+            &vbank,
+            VBANK_TID,
+            format!("P_STATUS=02&P_TID={VBANK_TID}&P_TYPE=VBANK&P_OID=VBANK-1&P_AMT=20000&P_VACT_NUM={ACCOUNT}&P_RMESG1=%C0%D4%B1%DD"),
+        ),
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+/// The journal id of the `kind` message of `order` (as listed by `ledger
+/// messages --json`).
+async fn message_id(db: &str, order: &str, kind: &str) -> String {
+    let o = run(&["--json", "ledger", "messages", order, "--db", db]).await;
+    assert_exit(&o, 0);
+    let v = json(&o);
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} message of {order}: {v}"))["id"]
+        .to_string()
 }
 
 /// Every read command against the ledger at `db`, happy paths and the
@@ -164,6 +191,106 @@ async fn check_commands(db: &str) {
     let out = stdout(&o);
     assert!(out.contains("P_VACT_NUM=") && out.contains("7890"), "{out}");
     assert!(!out.contains(ACCOUNT), "account number printed:\n{out}");
+
+    // messages --raw: the stored bodies decoded with their charset (EUC-KR
+    // Korean as text), numbers still masked.
+    let o = run(&[
+        "--json", "ledger", "messages", "VBANK-1", "--raw", "--db", db,
+    ])
+    .await;
+    assert_exit(&o, 0);
+    let v = json(&o);
+    let noti = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "noti")
+        .unwrap()
+        .clone();
+    let raw = noti["raw"].as_str().unwrap();
+    assert!(raw.starts_with("P_STATUS=02&P_TID=INIMX_VBNK"), "{raw}");
+    assert!(raw.contains("P_VACT_NUM=") && raw.contains("7890"), "{raw}");
+    assert!(
+        raw.contains("P_RMESG1=%C0%D4%B1%DD"),
+        "form bytes kept: {raw}"
+    );
+    let o = run(&["ledger", "messages", "CARD-1", "--raw", "--db", db]).await;
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("raw (euc-kr): P_STATUS=00&P_TID="), "{out}");
+    for out in [
+        out,
+        stdout(
+            &run(&[
+                "--json", "ledger", "messages", "VBANK-1", "--raw", "--db", db,
+            ])
+            .await,
+        ),
+    ] {
+        assert!(!out.contains(CARD_NUMBER), "card number printed:\n{out}");
+        assert!(!out.contains(ACCOUNT), "account number printed:\n{out}");
+        assert!(!out.contains("Hong"), "buyer name printed:\n{out}");
+    }
+
+    // replay: the journaled notification, byte for byte as stored, to an
+    // app; its answer decides the exit code.
+    let app = App::start().await;
+    let noti_id = message_id(db, "VBANK-1", "noti").await;
+    let to = app.url("/inicis/noti");
+    let o = run(&["--json", "replay", &noti_id, "--to", &to, "--db", db]).await;
+    assert_exit(&o, 0);
+    let v = json(&o);
+    assert_eq!(
+        (
+            v["status"].as_u64(),
+            v["answer"].as_str(),
+            v["ok"].as_bool()
+        ),
+        (Some(200), Some("OK"), Some(true)),
+        "{v}"
+    );
+    let got = app.bodies.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    let sent = String::from_utf8(got[0].clone()).unwrap();
+    assert_eq!(sent, raw, "the stored (masked) bytes are what was posted");
+    assert!(!sent.contains(ACCOUNT));
+    app.answer_with(500, "");
+    let o = run(&["replay", &noti_id, "--to", &to, "--db", db]).await;
+    assert_exit(&o, 1);
+    assert!(
+        stdout(&o).contains("the app answered 500"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("not 200 \"OK\""), "{}", stderr(&o));
+    // Not a notification: a usage error; unknown id, unreachable app:
+    // failures; a bad URL: a usage error.
+    let approval_id = message_id(db, "CARD-1", "approval_reply").await;
+    let o = run(&["replay", &approval_id, "--to", &to, "--db", db]).await;
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("not a notification"), "{}", stderr(&o));
+    let o = run(&["replay", "999999", "--to", &to, "--db", db]).await;
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("no journal message 999999"),
+        "{}",
+        stderr(&o)
+    );
+    let dead = format!("http://127.0.0.1:{}/inicis/noti", dead_port());
+    let o = run(&["replay", &noti_id, "--to", &dead, "--db", db]).await;
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("cannot reach the app"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["replay", &noti_id, "--to", "ftp://x", "--db", db]).await;
+    assert_exit(&o, 2);
+    assert_eq!(
+        app.hits.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "only the two replays reached the app"
+    );
 
     // reconcile: the approved card payment was never acknowledged.
     let o = run(&["--json", "reconcile", "--db", db]).await;

@@ -94,6 +94,7 @@ async fn help_lists_the_commands() {
         "trigger",
         "ledger",
         "reconcile",
+        "replay",
         "--json",
         "Exit codes",
     ] {

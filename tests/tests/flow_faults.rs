@@ -74,6 +74,9 @@ impl Ledger for FailsOnApproval {
     fn messages_of<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>> {
         self.0.messages_of(o)
     }
+    fn message(&self, id: MessageId) -> LedgerFuture<'_, Option<JournalEntry>> {
+        self.0.message(id)
+    }
     fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation> {
         self.0.reconciliation(before)
     }

@@ -1,4 +1,4 @@
-//! Log injection over real HTTP, both adapters (issue 16): a notification
+//! Log injection over real HTTP, every adapter (issue 16): a notification
 //! whose field name carries `%0A` and a forged log line, and whose bytes are
 //! valid in neither charset, was once written into the app's log as a line
 //! of its own (`INFO paid: ship the goods ...`). Every text from outside is
@@ -8,7 +8,7 @@
 //! Own test binary: it installs the process-wide `tracing` subscriber that
 //! captures what the app logs.
 
-use inipay_tests::conformance::{Harness, Serve, actix, rocket};
+use inipay_tests::conformance::{Harness, Serve, actix, axum, rocket};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -93,7 +93,11 @@ async fn hostile_notifications_never_write_a_line_of_their_own() {
         .with_max_level(tracing::Level::INFO)
         .finish();
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
-    let adapters: [(&str, Serve); 2] = [("actix", actix::serve), ("rocket", rocket::serve)];
+    let adapters: [(&str, Serve); 3] = [
+        ("actix", actix::serve),
+        ("rocket", rocket::serve),
+        ("axum", axum::serve),
+    ];
     for (name, serve) in adapters {
         let h = Harness::start(serve).await;
         for (i, body) in bodies().into_iter().enumerate() {

@@ -57,8 +57,8 @@ pub fn json(o: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", stdout(o)))
 }
 
-/// The app's scripted answer and its request counter.
-type AppState = (Arc<Mutex<Answer>>, Arc<AtomicU32>);
+/// The app's scripted answer, its request counter and the bodies it got.
+type AppState = (Arc<Mutex<Answer>>, Arc<AtomicU32>, Arc<Mutex<Vec<Vec<u8>>>>);
 
 /// HTTP status and body the app answers with.
 type Answer = (u16, &'static str);
@@ -70,17 +70,22 @@ pub struct App {
     pub base: String,
     pub answer: Arc<Mutex<Answer>>,
     pub hits: Arc<AtomicU32>,
+    /// Every request body received, in order.
+    pub bodies: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl App {
     pub async fn start() -> App {
         let answer = Arc::new(Mutex::new((200u16, "OK")));
         let hits = Arc::new(AtomicU32::new(0));
-        let st = (answer.clone(), hits.clone());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let st = (answer.clone(), hits.clone(), bodies.clone());
         async fn any(
-            axum::extract::State((answer, hits)): axum::extract::State<AppState>,
+            axum::extract::State((answer, hits, bodies)): axum::extract::State<AppState>,
+            body: axum::body::Bytes,
         ) -> (axum::http::StatusCode, &'static str) {
             hits.fetch_add(1, Ordering::Relaxed);
+            bodies.lock().unwrap().push(body.to_vec());
             let (code, body) = *answer.lock().unwrap();
             (axum::http::StatusCode::from_u16(code).unwrap(), body)
         }
@@ -90,7 +95,12 @@ impl App {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        App { base, answer, hits }
+        App {
+            base,
+            answer,
+            hits,
+            bodies,
+        }
     }
 
     pub fn url(&self, p: &str) -> String {

@@ -429,6 +429,15 @@ impl Ledger for MemoryStore {
         Box::pin(async move { Ok(v) })
     }
 
+    fn message(&self, id: MessageId) -> LedgerFuture<'_, Option<JournalEntry>> {
+        let g = self.lock();
+        let found = usize::try_from(id.0)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| g.journal.get(i).map(|s| g.entry(i, s)));
+        Box::pin(async move { Ok(found) })
+    }
+
     fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation> {
         let g = self.lock();
         let unacknowledged = sorted(

@@ -342,6 +342,9 @@ pub trait Ledger: Send + Sync {
     /// Every journal message of an order, in journal order.
     fn messages_of<'a>(&'a self, order: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>>;
 
+    /// One journal message by its id (`inipay replay`, operators).
+    fn message(&self, id: MessageId) -> LedgerFuture<'_, Option<JournalEntry>>;
+
     /// The reconciliation report; payments changed at or after `before` are
     /// not yet counted as unacknowledged.
     fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation>;
@@ -482,6 +485,27 @@ pub trait Ledger: Send + Sync {
             }
         })
     }
+}
+
+/// A body as the ledger stores it: billing keys removed and personal data
+/// masked in place (see [Personal data at rest](self#personal-data-at-rest));
+/// every other byte kept, so a form still parses. Masking a stored body again
+/// changes nothing, so a reader can apply it to any journaled body (bodies
+/// journaled before migration 4 were stored unmasked).
+///
+/// ```
+/// use inipay_core::encoding::Charset;
+/// use inipay_core::ledger::redact_body;
+///
+/// let body = b"P_STATUS=00&P_CARD_NUM=4111119876541111&P_AMT=1000";
+/// let stored = redact_body(body, Charset::EucKr);
+/// let text = String::from_utf8(stored.clone()).unwrap();
+/// assert!(text.starts_with("P_STATUS=00&P_CARD_NUM=411111") && text.ends_with("1111&P_AMT=1000"));
+/// assert!(!text.contains("4111119876541111"));
+/// assert_eq!(redact_body(&stored, Charset::EucKr), stored);
+/// ```
+pub fn redact_body(body: &[u8], charset: crate::encoding::Charset) -> Vec<u8> {
+    mask::redact_raw(body, charset)
 }
 
 /// A message prepared for storage: body with billing keys removed and

@@ -281,6 +281,12 @@ const MESSAGES_OF: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m
     LEFT JOIN ledger_applied a ON a.message_id = m.id \
     WHERE m.id IN (SELECT id FROM ledger_messages WHERE order_id = $1 \
     UNION ALL SELECT id FROM ledger_messages WHERE intent_order = $1) ORDER BY m.id";
+const MESSAGE_BY_ID: &str = "SELECT m.id, m.at, m.direction, m.kind, m.order_id, m.tid, \
+    m.charset, m.body, m.masked, m.result_code, COALESCE(m.outcome, a.outcome) AS outcome, \
+    m.body_sha256, m.body_purged_at \
+    FROM ledger_messages m \
+    LEFT JOIN ledger_applied a ON a.message_id = m.id \
+    WHERE m.id = $1";
 const INSERT_BILLKEY: &str = "INSERT INTO ledger_billkeys \
     (order_id, mid, tid, key_id, nonce, ciphertext, at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
     ON CONFLICT (order_id) DO NOTHING";
@@ -405,6 +411,39 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxEntry, LedgerError> {
         next_attempt_at: ts(row.try_get("next_attempt_at")?, "next_attempt_at")?,
         last_error: row.try_get("last_error")?,
         delivered_at: delivered.map(|d| ts(d, "delivered_at")).transpose()?,
+    })
+}
+
+/// A journal row (`MESSAGES_OF`, `MESSAGE_BY_ID` columns) as an entry.
+fn journal_entry(r: &DbRow) -> Result<JournalEntry, LedgerError> {
+    let direction: String = r.try_get("direction")?;
+    let kind: String = r.try_get("kind")?;
+    let charset: String = r.try_get("charset")?;
+    let order_id: Option<String> = r.try_get("order_id")?;
+    Ok(JournalEntry {
+        id: MessageId(r.try_get("id")?),
+        message: Message {
+            order_id: order_id
+                .map(|o| OrderId::new(o).map_err(|_| corrupt("order_id")))
+                .transpose()?,
+            tid: opt_tid(r.try_get("tid")?, "tid")?,
+            direction: Direction::parse(&direction).ok_or(corrupt("direction"))?,
+            kind: MessageKind::parse(&kind).ok_or(corrupt("kind"))?,
+            charset: charset_parse(&charset)?,
+            body: r.try_get("body")?,
+            at: ts(r.try_get("at")?, "at")?,
+        },
+        body_sha256: r
+            .try_get::<Option<Vec<u8>>, _>("body_sha256")?
+            .map(|d| <[u8; 32]>::try_from(d).map_err(|_| corrupt("body_sha256")))
+            .transpose()?,
+        body_purged_at: r
+            .try_get::<Option<i64>, _>("body_purged_at")?
+            .map(|t| ts(t, "body_purged_at"))
+            .transpose()?,
+        masked: r.try_get("masked")?,
+        result_code: r.try_get("result_code")?,
+        outcome: r.try_get("outcome")?,
     })
 }
 
@@ -1108,39 +1147,17 @@ impl Core {
             .bind(order.as_str())
             .fetch_all(&self.reader)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let direction: String = r.try_get("direction")?;
-                let kind: String = r.try_get("kind")?;
-                let charset: String = r.try_get("charset")?;
-                let order_id: Option<String> = r.try_get("order_id")?;
-                Ok(JournalEntry {
-                    id: MessageId(r.try_get("id")?),
-                    message: Message {
-                        order_id: order_id
-                            .map(|o| OrderId::new(o).map_err(|_| corrupt("order_id")))
-                            .transpose()?,
-                        tid: opt_tid(r.try_get("tid")?, "tid")?,
-                        direction: Direction::parse(&direction).ok_or(corrupt("direction"))?,
-                        kind: MessageKind::parse(&kind).ok_or(corrupt("kind"))?,
-                        charset: charset_parse(&charset)?,
-                        body: r.try_get("body")?,
-                        at: ts(r.try_get("at")?, "at")?,
-                    },
-                    body_sha256: r
-                        .try_get::<Option<Vec<u8>>, _>("body_sha256")?
-                        .map(|d| <[u8; 32]>::try_from(d).map_err(|_| corrupt("body_sha256")))
-                        .transpose()?,
-                    body_purged_at: r
-                        .try_get::<Option<i64>, _>("body_purged_at")?
-                        .map(|t| ts(t, "body_purged_at"))
-                        .transpose()?,
-                    masked: r.try_get("masked")?,
-                    result_code: r.try_get("result_code")?,
-                    outcome: r.try_get("outcome")?,
-                })
-            })
-            .collect()
+        rows.iter().map(journal_entry).collect()
+    }
+
+    pub async fn message(&self, id: MessageId) -> Result<Option<JournalEntry>, LedgerError> {
+        sqlx::query(MESSAGE_BY_ID)
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(journal_entry)
+            .transpose()
     }
 
     pub async fn reconciliation(&self, before: Timestamp) -> Result<Reconciliation, LedgerError> {
@@ -1610,6 +1627,12 @@ macro_rules! delegate_ledger {
                 o: &'a $crate::types::OrderId,
             ) -> $crate::ledger::LedgerFuture<'a, Vec<$crate::ledger::JournalEntry>> {
                 Box::pin(self.core.messages_of(o))
+            }
+            fn message(
+                &self,
+                id: $crate::ledger::MessageId,
+            ) -> $crate::ledger::LedgerFuture<'_, Option<$crate::ledger::JournalEntry>> {
+                Box::pin(self.core.message(id))
             }
             fn reconciliation(
                 &self,

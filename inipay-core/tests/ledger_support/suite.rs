@@ -155,6 +155,12 @@ async fn card_two_transaction_flow(l: &dyn Ledger) {
     let journal = l.messages_of(&o).await.unwrap();
     assert_eq!(journal.len(), 3);
     assert!(journal.windows(2).all(|w| w[0].id < w[1].id));
+    // One message by its id is the same entry; an id never issued is none.
+    for e in &journal {
+        assert_eq!(l.message(e.id).await.unwrap().as_ref(), Some(e));
+    }
+    assert_eq!(l.message(MessageId(i64::MAX)).await.unwrap(), None);
+    assert_eq!(l.message(MessageId(0)).await.unwrap(), None);
     assert_eq!(journal[0].message.kind, MessageKind::AuthResult);
     // Stored as received except the buyer's name (masked in place, the
     // body still parses). A body that carried a name gets no plain digest

@@ -71,6 +71,9 @@ impl Ledger for Tap {
     fn messages_of<'a>(&'a self, o: &'a OrderId) -> LedgerFuture<'a, Vec<JournalEntry>> {
         self.store.messages_of(o)
     }
+    fn message(&self, id: MessageId) -> LedgerFuture<'_, Option<JournalEntry>> {
+        self.store.message(id)
+    }
     fn reconciliation(&self, before: Timestamp) -> LedgerFuture<'_, Reconciliation> {
         self.store.reconciliation(before)
     }
