@@ -4,9 +4,12 @@
 //!
 //! Run: `cargo test -p inipay-tests --test conformance`.
 
+use inipay_core::flow::BillingConfig;
 use inipay_core::flow::NetCancelTid;
 use inipay_core::mobile::NotiIpAllowList;
-use inipay_tests::conformance::{Harness, Options, Serve, hostile, loose_ends, scenarios, trust};
+use inipay_tests::conformance::{
+    Harness, Options, Serve, billing, hostile, loose_ends, scenarios, trust,
+};
 
 /// One `#[tokio::test]` for a scenario of the same name (uses `SERVE` of
 /// the module it expands in).
@@ -48,6 +51,26 @@ macro_rules! loose_end {
         async fn $name() {
             let h = Harness::start_with(SERVE, Options::default()).await;
             loose_ends::$name(&h).await;
+            h.stop().await;
+        }
+    };
+}
+
+/// Like `scenario!` for the billing-key scenarios
+/// (`inipay_tests::conformance::billing`), as the billing test MID with
+/// `encrypted` (`flg_crypto=Y`) delivery or not.
+macro_rules! billing_scenario {
+    ($name:ident, $encrypted:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let mut billing = BillingConfig::new(billing::seal_key());
+            billing.encrypted = $encrypted;
+            let options = Options {
+                billing: Some(billing),
+                ..Options::default()
+            };
+            let h = Harness::start_with(SERVE, options).await;
+            billing::$name(&h).await;
             h.stop().await;
         }
     };
@@ -124,6 +147,10 @@ macro_rules! conformance {
                     ..Options::default()
                 }
             );
+            billing_scenario!(billing_key_card, true);
+            billing_scenario!(billing_key_phone, true);
+            billing_scenario!(billing_key_plain, false);
+            billing_scenario!(forged_billing_results_store_nothing, true);
             loose_end!(net_cancel_failing_twice_succeeds_on_retry);
             loose_end!(vbank_expires_and_a_late_deposit_is_kept);
             loose_end!(approval_of_a_dead_process_net_cancelled);

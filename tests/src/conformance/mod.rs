@@ -22,6 +22,7 @@
 
 pub mod actix;
 pub mod axum;
+pub mod billing;
 pub mod browser;
 pub mod hostile;
 pub mod ledgers;
@@ -185,6 +186,9 @@ pub struct Options {
     /// What the flow does with a notification it cannot confirm yet
     /// (default: ask INICIS to retry).
     pub when_unconfirmed: inipay_core::flow::WhenUnconfirmed,
+    /// Billing keys: the merchant is the billing test MID `INIBillTst`
+    /// (its INILite key) with these settings, instead of `INIpayTest`.
+    pub billing: Option<inipay_core::flow::BillingConfig>,
 }
 
 /// One scenario's world: sandbox, app, event recorder, HTTP client.
@@ -229,9 +233,13 @@ impl Harness {
             .expect("sandbox starts");
         let port = free_port();
         let base_url = format!("http://127.0.0.1:{port}");
+        let (mid, keys) = match options.billing {
+            Some(_) => ("INIBillTst", test_keys::ini_bill_tst()),
+            None => ("INIpayTest", test_keys::inipay_test()),
+        };
         let merchant = Merchant::test(
-            "INIpayTest",
-            test_keys::inipay_test(),
+            mid,
+            keys,
             Endpoints::sandbox(sandbox.base_url()).expect("sandbox endpoints"),
         )
         .expect("test merchant");
@@ -248,13 +256,16 @@ impl Harness {
             .clone()
             .unwrap_or_else(|| Arc::new(MemoryStore::new()));
         let events = Arc::new(Recorder::default());
-        let flow = Flow::new(
+        let mut flow = Flow::new(
             merchant,
             GatewayClient::new(client_config).expect("gateway client"),
             ledger.clone(),
             config,
         )
         .with_events(events.clone());
+        if let Some(b) = options.billing {
+            flow = flow.with_billing(b);
+        }
         let flow = Arc::new(flow);
         let spec = AppSpec {
             flow: flow.clone(),
