@@ -40,6 +40,7 @@
 //! - [`ledger`]: the durable, idempotent payment ledger (journal, state machine, stores).
 //! - [`order`]: the [`Order`] and [`BillingOrder`] traits a merchant's order type implements.
 //! - [`request`]: what every web adapter reads from a request (a query parameter, a trusted proxy's client address).
+//! - [`settings`]: the merchant, routes, ledger URL and billing sealing key from `INICIS_*` environment variables.
 //! - [`spec`]: a merchant declared as static data (what `merchant!` writes).
 //!
 //! With the `derive` feature, `#[derive(Order)]`, `#[derive(BillingOrder)]`
@@ -65,6 +66,8 @@ pub mod mobile;
 pub mod order;
 pub mod outcome;
 pub mod request;
+#[cfg(feature = "client")]
+pub mod settings;
 pub mod spec;
 pub mod time;
 pub mod types;
