@@ -36,6 +36,15 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// The reconciliation report: what needs a person.
     Reconcile(DbArg),
+    /// Check the configuration in the `INICIS_*` environment variables (the
+    /// library's own loader): keys, public URL, notification sources,
+    /// ledger, gateway hosts; one line per check, exit 1 when one fails.
+    Doctor {
+        /// Do not look up or contact the gateway's hosts (the check says
+        /// "not checked").
+        #[arg(long)]
+        offline: bool,
+    },
     /// Re-deliver a journaled notification to an app (after fixing a bug
     /// in it, say), byte for byte as journaled (personal data masked), and
     /// print what the app answered.
@@ -177,6 +186,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::reconcile(l.as_ref(), json).await
         }
+        Command::Doctor { offline } => crate::doctor::run(offline, json).await,
         Command::Replay(a) => {
             let l = crate::db::open(a.db.db.as_deref()).await?;
             crate::replay::run(l.as_ref(), a.id, &a.to, json).await

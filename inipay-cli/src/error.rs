@@ -64,6 +64,9 @@ pub enum CliError {
     /// The app did not acknowledge a notification with `OK` (exit 1).
     #[error("{0}")]
     NotAcknowledged(String),
+    /// `inipay doctor` found a problem (exit 1).
+    #[error("{0}")]
+    ChecksFailed(String),
     /// No journal message with this id (exit 1).
     #[error("no journal message {0} in the ledger")]
     UnknownMessage(i64),

@@ -11,6 +11,7 @@
 //! inipay ledger messages ORDER [--raw] [--db URL]  the order's journal, masked (--raw: bodies decoded, still masked)
 //! inipay reconcile [--db URL]                      what needs a person (the reconciliation report)
 //! inipay replay MESSAGE_ID --to URL [--db URL]    re-deliver a journaled notification to an app
+//! inipay doctor                                    check the INICIS_* configuration, one line per check
 //! ```
 //!
 //! Every read command takes `--json` and then prints exactly one JSON
@@ -45,9 +46,9 @@
 //!
 //! # Not yet here
 //!
-//! From issue 15, `inipay doctor`, `inipay refund` and `inipay reconcile
-//! --resolve` (they need the merchant's configuration, loaded as the
-//! library will load it: issue 14), `ledger list --since`, progress bars and
+//! From issue 15, `inipay refund` and `inipay reconcile --resolve` (they
+//! build a flow from the same `INICIS_*` configuration `doctor` checks),
+//! `ledger list --since`, progress bars and
 //! the `trigger noti|cancel|expire` kinds (and `--shuffle`) are left for
 //! later. `trigger deposit --times` is limited to 2:
 //! the sandbox can deliver a notification once more (its `duplicate_noti`
@@ -57,6 +58,7 @@
 
 mod cli;
 mod db;
+mod doctor;
 mod error;
 mod ledger;
 mod replay;

@@ -95,6 +95,7 @@ async fn help_lists_the_commands() {
         "ledger",
         "reconcile",
         "replay",
+        "doctor",
         "--json",
         "Exit codes",
     ] {
