@@ -16,6 +16,7 @@
 //! | `INICIS_BILLKEY_SEAL_KEY` | for billing keys | 64 hex digits: the AES-256 key that seals billing keys in the ledger |
 //! | `INICIS_BILLKEY_SEAL_KEY_ID` | no (`k1`) | its name (for rotation) |
 //! | `INICIS_NOTI_SOURCES` | no | notification sender addresses, comma-separated (default: the mode's, [`default_noti_sources`](crate::flow::default_noti_sources)) |
+//! | `INICIS_CLIENT_IP` | no (`127.0.0.1`) | this server's address, sent as INIAPI's `clientIp` (inquiries, refunds) |
 //!
 //! A test merchant with one of INICIS's public test MIDs (`INIpayTest`,
 //! `INIBillTst`, `iniescrow0`) and no key variable gets that MID's published
@@ -45,7 +46,8 @@
 //! ```
 
 use crate::config::{ConfigError, Endpoints, Keys, Merchant, Mode, test_keys};
-use crate::flow::{BillingConfig, FlowConfig};
+use crate::flow::{BillingConfig, FlowConfig, RefundConfig};
+use crate::iniapi::ClientIp;
 use crate::ledger::BillkeyKey;
 use crate::mobile::NotiIpAllowList;
 use secrecy::SecretString;
@@ -69,6 +71,8 @@ pub struct Settings {
     pub ledger_url: Option<String>,
     /// Billing-key settings, when a sealing key is given.
     pub billing: Option<BillingConfig>,
+    /// Refund settings (this server's `clientIp`).
+    pub refunds: RefundConfig,
 }
 
 impl fmt::Debug for Settings {
@@ -79,6 +83,7 @@ impl fmt::Debug for Settings {
             .field("public_base_url", &self.flow.public_base_url)
             .field("ledger", &self.ledger_url.as_deref().map(redact_url))
             .field("billing", &self.billing)
+            .field("refunds", &self.refunds)
             .finish()
     }
 }
@@ -197,6 +202,14 @@ impl Settings {
                 })?;
             flow.noti_sources = Some(NotiIpAllowList::new(ips));
         }
+        let client_ip = match get("INICIS_CLIENT_IP") {
+            None => ClientIp::from(IpAddr::from([127, 0, 0, 1])),
+            Some(ip) => ClientIp::parse(&ip).map_err(|_| SettingsError::Invalid {
+                name: "INICIS_CLIENT_IP",
+                reason: "must be an IP address",
+            })?,
+        };
+        flow.confirm.client_ip = client_ip.clone();
         let ledger_url = get("INICIS_LEDGER_URL");
         if let Some(url) = &ledger_url
             && !(url.starts_with("sqlite:")
@@ -226,6 +239,7 @@ impl Settings {
             flow,
             ledger_url,
             billing,
+            refunds: RefundConfig::new(client_ip),
         })
     }
 }
@@ -359,8 +373,11 @@ mod tests {
         vars.push(("INICIS_NOTI_SOURCES", "127.0.0.1, ::1".into()));
         vars.push(("INICIS_BILLKEY_SEAL_KEY", "ab".repeat(32)));
         vars.push(("INICIS_MOUNT", "pay".into()));
+        vars.push(("INICIS_CLIENT_IP", "10.1.2.3".into()));
         let s = load(vars.clone()).unwrap();
         assert_eq!(s.flow.mount, "/pay");
+        assert_eq!(s.flow.confirm.client_ip.to_string(), "10.1.2.3");
+        assert_eq!(s.refunds.client_ip.to_string(), "10.1.2.3");
         let sources = s.flow.noti_sources.as_ref().unwrap();
         assert!(sources.allows("127.0.0.1".parse().unwrap()));
         assert!(!sources.allows("203.238.37.15".parse().unwrap()));
@@ -374,6 +391,7 @@ mod tests {
             ("INICIS_LEDGER_URL", "mysql://x"),
             ("INICIS_NOTI_SOURCES", "127.0.0.1, inicis"),
             ("INICIS_BILLKEY_SEAL_KEY", "abcd"),
+            ("INICIS_CLIENT_IP", "server-1"),
         ] {
             let mut bad = vars.clone();
             bad.retain(|(k, _)| *k != name);
