@@ -11,7 +11,16 @@
 //!    issued account and waits for the deposit (입금 대기) -> the sandbox
 //!    dashboard linked from the shop -> this order's 입금통보 (deposit)
 //!    button -> the sandbox notifies the shop, which confirms by inquiry ->
-//!    the order page, reloaded until it says the deposit arrived.
+//!    the dashboard confirms what was sent and the row says 입금완료
+//!    (deposited) -> the order page, reloaded until it says the deposit
+//!    arrived;
+//! 4. a card with insufficient funds (`4000000000009995`): the result page
+//!    says "승인되지 않음 (Not approved)" with INICIS's message.
+//!
+//! All at phone size: the window is 360 x 740 CSS pixels, and on every page
+//! (home, order, result pages, dashboard) the document is no wider than the
+//! window (`document.documentElement.scrollWidth <= innerWidth`: no
+//! horizontal scroll; long values such as the 40-character TID wrap).
 //!
 //! A PNG screenshot of each step goes to
 //! `target/browser-screenshots/NN-step.png` (the workspace's target
@@ -241,6 +250,67 @@ impl Session<'_> {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Sets the window to `width` x `height` and returns the viewport's
+    /// CSS width (`innerWidth`).
+    async fn resize(&self, width: u32, height: u32) -> u64 {
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/window/rect", self.id),
+                Some(json!({"width": width, "height": height})),
+            )
+            .await;
+        self.widths().await.1
+    }
+
+    /// `document.documentElement.scrollWidth` and `window.innerWidth`.
+    async fn widths(&self) -> (u64, u64) {
+        let v = self
+            .d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/execute/sync", self.id),
+                Some(json!({
+                    "script": "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    "args": []
+                })),
+            )
+            .await;
+        let n = |i: usize| v[i].as_u64().unwrap_or_else(|| panic!("a width: {v}"));
+        (n(0), n(1))
+    }
+
+    /// Asserts the page does not scroll sideways, then saves its screenshot.
+    async fn fits(&self, name: &str) {
+        let (scroll, inner) = self.widths().await;
+        let path = self.screenshot(name).await;
+        assert!(
+            scroll <= inner,
+            "{name}: horizontal scroll ({scroll} px of content in a {inner} px window) at {}; see {}",
+            self.current_url().await,
+            path.display()
+        );
+    }
+
+    /// Types `text` into an (emptied) input.
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.wait_for(css).await;
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{e}/clear", self.id),
+                Some(json!({})),
+            )
+            .await;
+        self.d
+            .call(
+                reqwest::Method::POST,
+                &format!("/session/{}/element/{e}/value", self.id),
+                Some(json!({"text": text})),
+            )
+            .await;
+    }
+
     /// Waits (bounded) until an element matching `css` exists; its id.
     async fn wait_for(&self, css: &str) -> String {
         self.wait_for_by("css selector", css).await
@@ -350,12 +420,22 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
         d: &driver,
         shots,
     };
+    // A phone: 360 CSS pixels wide (headless Chromium has no window
+    // decorations, so the viewport is the window).
+    let inner = s.resize(360, 740).await;
+    assert!(inner <= 360, "the viewport is phone-sized: {inner}");
 
     // 1. Card payment.
     s.go(&format!("{url}/")).await;
     s.wait_text("주문하기").await;
-    s.screenshot("01-home").await;
+    s.fits("01-home").await;
     s.click("form button.btn").await; // first product: order
+    s.wait_text("결제 수단 선택").await;
+    let card_link = s.current_url().await;
+    for code in ["CARD", "BANK", "VBANK", "MOBILE", "CULTURE", "HPMN", "DGCL"] {
+        s.wait_for(&format!("a[href$='method={code}']")).await;
+    }
+    s.fits("01b-order").await;
     s.click("a[href*='method=CARD']").await; // pay by card
     // The checkout page auto-submits to the sandbox window (EUC-KR form).
     s.click("button.approve").await;
@@ -372,7 +452,19 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
         "the buyer's browser sees the approval TID"
     );
     assert!(page.contains("data-state=\"approved\""), "{page}");
-    s.screenshot("02-card-paid").await;
+    assert!(
+        page.contains("결제 수단 (Method)</th><td>신용카드 (Credit card)")
+            && page.contains("승인번호 (Approval no.)"),
+        "{page}"
+    );
+    s.fits("02-card-paid").await;
+    // Back to the order's own link: the result, no payment methods.
+    s.go(&card_link).await;
+    let page = s.wait_text("data-state=\"approved\"").await;
+    assert!(
+        !page.contains("결제 수단 선택") && !page.contains("/inicis/checkout/"),
+        "a paid order offers no payment window: {page}"
+    );
 
     // 2. Its refund: the button posts to `/orders/{id}/refund` with the
     // order's cookie; the shop refunds through INIAPI and sends the browser
@@ -409,7 +501,7 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
         !page.contains("4111111111111111"),
         "no card number on the page"
     );
-    s.screenshot("03-card-refunded").await;
+    s.fits("03-card-refunded").await;
 
     // 3. Virtual account: the second product, paid by VBANK.
     s.go(&format!("{url}/")).await;
@@ -436,7 +528,7 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
         !page.contains("결제 취소 (Cancel payment)"),
         "nothing to refund yet"
     );
-    s.screenshot("04-vbank-issued").await;
+    s.fits("04-vbank-issued").await;
 
     // The sandbox dashboard, from the shop's own link.
     let link = s.wait_for("header nav a[target='_blank']").await;
@@ -444,19 +536,38 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
     assert_eq!(dashboard, sandbox.url("/sandbox/"));
     s.go(&dashboard).await;
     s.wait_text("INICIS 샌드박스 대시보드").await;
-    // This order's row, and in it the deposit form for this TID.
-    let row = format!("//tr[td[normalize-space()='{vbank_id}']]");
+    // This order's row (naming its goods and amount), and in it the
+    // deposit form for this TID.
+    let row = format!("//div[@class='txn'][@data-oid='{vbank_id}']");
+    let text = s.text(&s.wait_for_xpath(&row).await).await;
+    assert!(
+        text.contains(&vbank_id) && text.contains("한지 노트") && text.contains("8,500원"),
+        "{text}"
+    );
     let deposit = format!(
         "{row}//form[@action='/sandbox/deposit'][input[@name='tid'][@value='{tid}']]/button"
     );
     let button = s.wait_for_xpath(&deposit).await;
-    s.screenshot("05-dashboard").await;
+    s.fits("05-dashboard").await;
     s.click_element(&button).await;
-    // The sandbox marks it paid (and queues the `02` notification).
+    // The sandbox marks it deposited, queues the `02` notification and
+    // says what it sent.
+    let confirm = s
+        .wait_for_xpath(&format!("//div[@class='confirm'][@data-deposited='{tid}']"))
+        .await;
+    let text = s.text(&confirm).await;
+    assert!(
+        text.contains("입금통보를 보냈습니다")
+            && text.contains(&vbank_id)
+            && text.contains("8,500원")
+            && text.contains("P_STATUS=02"),
+        "{text}"
+    );
     s.wait_for_xpath(&format!(
-        "{row}/td[1][starts-with(normalize-space(), '승인')]"
+        "{row}//span[@data-status][starts-with(normalize-space(), '입금완료')]"
     ))
     .await;
+    s.fits("05b-dashboard-deposited").await;
 
     // Back on the shop's order page: reload (bounded) until the
     // notification has been confirmed and applied.
@@ -489,7 +600,31 @@ async fn card_refund_and_virtual_account_deposit_clicked_through_in_chromium() {
             && !page.contains("결제 취소 (Cancel payment)"),
         "{page}"
     );
-    s.screenshot("06-vbank-deposited").await;
+    s.fits("06-vbank-deposited").await;
+
+    // The notification and the shop's answer, in the transaction's history.
+    s.go(&dashboard).await;
+    s.wait_for_xpath(&format!(
+        "{row}//li[@data-noti-status='02'][@data-delivered='true']"
+    ))
+    .await;
+
+    // 4. A card with insufficient funds: refused at approval.
+    s.go(&format!("{url}/")).await;
+    s.click(".grid .card:nth-child(3) form button.btn").await;
+    s.click("a[href*='method=CARD']").await;
+    s.type_into("input[name='card_number']", "4000000000009995")
+        .await;
+    s.click("button.approve").await;
+    let page = s.wait_text("data-state=\"failed\"").await;
+    assert!(
+        page.contains("승인되지 않음 <small>(Not approved)</small>")
+            && page.contains("[잔액부족]")
+            && page.contains("청구된 금액은 없습니다"),
+        "{page}"
+    );
+    assert!(!page.contains("4000000000009995"), "no card number");
+    s.fits("07-card-not-approved").await;
 
     let _ = driver
         .call(reqwest::Method::DELETE, &format!("/session/{}", s.id), None)

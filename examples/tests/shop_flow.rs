@@ -340,7 +340,47 @@ async fn virtual_account_paid_from_the_dashboard() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    // Back on the dashboard: a confirmation naming the order, its goods and
+    // amount, and the row now reads deposited.
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with(&format!("/sandbox/?deposited={tid}")),
+        "{back}"
+    );
     b.sandbox.deliver_due().await;
+    let (status, dash) = b.get(&b.sandbox.url(&back)).await;
+    assert_eq!(status, 200);
+    let confirm = &dash[dash.find("data-deposited=").expect("a confirmation")..];
+    assert!(
+        confirm.contains("입금통보를 보냈습니다 (Deposit notified)"),
+        "{dash}"
+    );
+    let id = id_of(&order);
+    assert!(confirm.contains(id) && confirm.contains("제주 녹차") && confirm.contains("12,000원"));
+    assert!(confirm.contains("P_STATUS=02"));
+    let card = &dash[dash
+        .find(&format!("data-oid=\"{id}\""))
+        .expect("the order's card")..];
+    let card = &card[..card.find("<div class=\"txn\"").unwrap_or(card.len())];
+    assert!(
+        card.contains("입금완료 (deposited)") && !card.contains("승인 (approved)"),
+        "{card}"
+    );
+    assert!(
+        !card.contains("입금통보 (deposit)</button>"),
+        "no second button"
+    );
+    // Its notification history: issuance (00) and deposit (02), each
+    // delivered with the shop's answer.
+    assert!(card.contains("노티 기록 (notification history)"), "{card}");
+    assert!(
+        card.contains("P_STATUS=02") && card.contains("HTTP 200 “OK”"),
+        "{card}"
+    );
+    assert!(
+        card.contains("data-noti-status=\"02\" data-delivered=\"true\""),
+        "{card}"
+    );
 
     let (_, page) = b.get(&result).await;
     assert!(page.contains("data-state=\"vbank_deposited\""), "{page}");
@@ -368,7 +408,11 @@ async fn cancel_then_order_again() {
     let order = b.place("notebook").await;
     let result = b.pay(&order, "CARD", "cancel", "").await;
     let (_, page) = b.get(&result).await;
-    assert!(page.contains("결제 미완료") && page.contains("청구된 금액은 없습니다"));
+    assert!(
+        page.contains("취소 또는 인증 실패 <small>(Cancelled or not authenticated)</small>")
+            && page.contains("청구된 금액은 없습니다"),
+        "{page}"
+    );
     assert!(!b.state(&order).await.is_paid());
     assert!(
         !page.contains("다시 주문하기"),
@@ -629,5 +673,220 @@ async fn card_payment_refunded_only_by_the_holder_of_its_secret() {
     let other_cookie = format!("order_key={other_key}");
     let r = b.refund(&other, Some(&other_cookie)).await;
     assert_eq!(r.status(), 404);
+    remove_db(&db);
+}
+
+/// The owner's page for the order after paying with `method` and `choices`
+/// (`button` in the window): the page the buyer's browser sees.
+async fn outcome_page(b: &Browser, button: &str, choices: &str) -> (String, String) {
+    let order = b.place("mug").await;
+    b.pay(&order, "CARD", button, choices).await;
+    let (status, page) = b.get(&order).await;
+    assert_eq!(status, 200);
+    (order, page)
+}
+
+/// The status box of a result page (title and sentences).
+fn status_box(page: &str) -> &str {
+    let start = page.find("<div class=\"status").expect("a status box");
+    let end = page[start..].find("</div>").unwrap() + start;
+    &page[start..end]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_decline_and_insufficient_funds_read_differently() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+
+    // Cancelled in the window: the auth result is P_STATUS=01, which INICIS
+    // also sends for a failed authentication (PROTOCOL.md 2.9): the page
+    // says both, and shows INICIS's own words.
+    let (cancel_order, cancel) = outcome_page(&b, "cancel", "").await;
+    assert_eq!(b.state(&cancel_order).await, PaymentState::Failed);
+    assert!(
+        cancel.contains("취소 또는 인증 실패 <small>(Cancelled or not authenticated)</small>"),
+        "{cancel}"
+    );
+    assert!(cancel.contains("결제가 취소되었거나 인증되지 않았습니다"));
+    assert!(
+        cancel.contains("인증 (authentication) · 코드 (code) 01"),
+        "{cancel}"
+    );
+    assert!(cancel.contains(inipay_sandbox::mobile::USER_CANCEL_MSG));
+
+    // Declined at approval (4000000000000002) and insufficient funds
+    // (4000000000009995): both authenticated, both refused at approval with
+    // P_STATUS=01 and no finer code, so the same headline; each shows the
+    // gateway's message as sent.
+    let (declined_order, declined) =
+        outcome_page(&b, "approve", "&card_code=04&card_number=4000000000000002").await;
+    let (poor_order, poor) =
+        outcome_page(&b, "approve", "&card_code=04&card_number=4000000000009995").await;
+    for (order, page) in [(&declined_order, &declined), (&poor_order, &poor)] {
+        assert_eq!(b.state(order).await, PaymentState::Failed);
+        assert!(
+            page.contains("승인되지 않음 <small>(Not approved)</small>"),
+            "{page}"
+        );
+        assert!(page.contains("승인 (approval) · 코드 (code) 01"), "{page}");
+        assert!(page.contains("청구된 금액은 없습니다"));
+        assert!(page.contains("다시 주문하기 (Order again)"));
+        assert!(!page.contains("4000000000"), "no card number: {page}");
+    }
+    assert!(declined.contains("[카드사 승인거절]") && !declined.contains("[잔액부족]"));
+    assert!(poor.contains("[잔액부족]") && !poor.contains("[카드사 승인거절]"));
+    assert!(!cancel.contains("[카드사 승인거절]") && !cancel.contains("[잔액부족]"));
+    // Three different pages: the cancel's headline differs from the
+    // approval refusals'; the two refusals differ in INICIS's message.
+    assert_ne!(status_box(&cancel), status_box(&declined));
+    assert_ne!(
+        attr_text_after(&declined, "INICIS 결과 (Gateway result)"),
+        attr_text_after(&poor, "INICIS 결과 (Gateway result)")
+    );
+    // A visitor (no secret) reads the headline, not the gateway's answer.
+    let (_, visitor) = b.get(&public(&declined_order)).await;
+    assert!(visitor.contains("승인되지 않음") && !visitor.contains("INICIS 결과"));
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_shows_how_it_was_paid_and_offers_no_payment_window() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("mug").await;
+    let (_, before) = b.get(&order).await;
+    assert!(before.contains("결제 수단 선택") && before.contains("/inicis/checkout/"));
+    b.pay(
+        &order,
+        "CARD",
+        "approve",
+        "&card_code=04&card_number=4111111111111111&quota=03",
+    )
+    .await;
+    assert_eq!(b.state(&order).await, PaymentState::Approved);
+    // Going back to the order's own link shows the result, no methods.
+    let (status, page) = b.get(&order).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("결제 완료 <small>(Paid)</small>"), "{page}");
+    assert!(
+        !page.contains("결제 수단 선택") && !page.contains("/inicis/checkout/"),
+        "{page}"
+    );
+    assert!(!page.contains("?method="), "no payment button: {page}");
+    // The library's checkout refuses a paid order (409) should the browser
+    // come back to it.
+    let (status, _) = b
+        .get(&format!("/inicis/checkout/{}?method=CARD", id_of(&order)))
+        .await;
+    assert_eq!(status, 409);
+    // How it was paid, from the approval reply in the journal.
+    assert!(
+        page.contains("결제 수단 (Method)</th><td>신용카드 (Credit card)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("카드사 (Card company)</th><td>현대카드"),
+        "{page}"
+    );
+    assert!(
+        page.contains("할부 (Installments)</th><td>3개월 (3 months)"),
+        "{page}"
+    );
+    let auth_no = attr_text_after(&page, "승인번호 (Approval no.)");
+    assert!(auth_no.contains('>'), "{auth_no}");
+    let digits: String = auth_no.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 8, "{auth_no}");
+    assert!(attr_text_after(&page, "승인 시각 (Approved at)").ends_with(" KST"));
+    let tid = b
+        .ledger
+        .payment(&OrderId::new(id_of(&order)).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .tid
+        .unwrap();
+    assert!(page.contains(&format!(
+        "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/mCmReceipt_head.jsp?noTid={}&amp;noMethod=1",
+        tid.as_str()
+    )));
+    assert!(!page.contains("4111111111111111") && !page.contains("411111*"));
+    // A visitor sees neither the details nor the receipt.
+    let (_, visitor) = b.get(&public(&order)).await;
+    assert!(!visitor.contains("승인번호") && !visitor.contains("iniweb.inicis.com"));
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_seven_methods_are_offered_and_gift_cards_pay() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    let order = b.place("tea").await;
+    let (_, page) = b.get(&order).await;
+    let offered: Vec<&str> = page
+        .match_indices("?method=")
+        .map(|(i, _)| {
+            let rest = &page[i + "?method=".len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(
+        offered,
+        ["CARD", "BANK", "VBANK", "MOBILE", "CULTURE", "HPMN", "DGCL"]
+    );
+    for (method, name) in [
+        ("CULTURE", "문화상품권"),
+        ("HPMN", "해피머니"),
+        ("DGCL", "스마트문상"),
+    ] {
+        assert!(page.contains(name), "{name}");
+        let order = b.place("tea").await;
+        b.pay(&order, method, "approve", "").await;
+        assert_eq!(b.state(&order).await, PaymentState::Approved, "{method}");
+        let (_, paid) = b.get(&order).await;
+        assert!(
+            paid.contains(&format!("상품권 (Gift card)</th><td>{name}")),
+            "{method}: {paid}"
+        );
+    }
+    remove_db(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_get_a_friendly_page() {
+    let db = temp_db();
+    let b = open(db.clone()).await;
+    for path in ["/nope", "/orders/DEMO-1/nope", "/favicon.ico"] {
+        let r = b.http.get(b.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let text = r.text().await.unwrap();
+        assert!(
+            text.contains("페이지 없음 <small>(Page not found)</small>"),
+            "{path}: {text}"
+        );
+        assert!(
+            text.contains("요청하신 페이지를 찾을 수 없습니다")
+                && text.contains("We could not find this page")
+        );
+        assert!(text.contains("href=\"/\""), "a way back");
+    }
+    // An error actix answers itself on a shop route (the order form over
+    // its 16 KiB limit): a friendly page too, not actix's plain text.
+    let r = b.post_form("/orders", vec![b'a'; 20 * 1024]).await;
+    assert_eq!(r.status(), 413);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("요청이 너무 큽니다 <small>(Request too large)</small>"),
+        "{text}"
+    );
+    // The adapter's routes answer as before: bare 404, no shop page.
+    let (status, text) = b.get("/inicis/nope").await;
+    assert_eq!(status, 404);
+    assert!(text.is_empty(), "{text}");
     remove_db(&db);
 }

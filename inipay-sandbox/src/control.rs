@@ -23,7 +23,7 @@ use crate::state::{State as Mem, TxnStatus};
 use crate::wire::{Charset, Form, html_escape as esc};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -164,12 +164,56 @@ fn see_dashboard() -> Response {
     r
 }
 
-/// Dashboard button: deposit.
+/// Percent-encodes a query value (unreserved characters stay).
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Dashboard button: deposit (입금통보). Back to the dashboard, which
+/// confirms what was sent (`?deposited=TID`) and scrolls to the
+/// transaction; a refusal is a short page in Korean with English beside it.
 pub(crate) async fn form_deposit(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let f = Form::parse(&body, Charset::Utf8).unwrap_or_default();
-    match deposit_vbank(&sh, f.str("tid")) {
-        Ok(()) => see_dashboard(),
-        Err(e) => bad(&e.to_string()),
+    let tid = f.str("tid");
+    match deposit_vbank(&sh, tid) {
+        Ok(()) => {
+            let q = query_value(tid);
+            let mut r = server::respond(StatusCode::SEE_OTHER, "text/plain", "");
+            if let Ok(v) =
+                axum::http::HeaderValue::from_str(&format!("/sandbox/?deposited={q}#txn-{q}"))
+            {
+                r.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            r
+        }
+        Err(e) => {
+            let (ko, en) = match e {
+                ControlError::UnknownTid => ("없는 거래입니다", "unknown transaction"),
+                ControlError::NotWaitingVbank => (
+                    "입금 대기 중인 가상계좌가 아닙니다 (이미 입금되었거나 취소됨)",
+                    "not a virtual account waiting for a deposit (already deposited or cancelled)",
+                ),
+            };
+            server::respond(
+                StatusCode::BAD_REQUEST,
+                "text/html; charset=UTF-8",
+                format!(
+                    "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
+                     <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                     <title>입금통보 실패 (deposit refused)</title><style>{style}</style></head><body>\
+                     <h1>입금통보 실패 <small>(deposit refused)</small></h1><p>{ko} ({en}).</p>\
+                     <p><a href=\"/sandbox/\">대시보드로 돌아가기 (back to the dashboard)</a></p></body></html>",
+                    style = page::STYLE,
+                ),
+            )
+        }
     }
 }
 
@@ -232,9 +276,13 @@ fn readable_ts(ts: &str) -> String {
     )
 }
 
-/// Korean with English beside it.
-fn status_label(s: TxnStatus) -> &'static str {
-    match s {
+/// Korean with English beside it; a virtual account paid in is
+/// "입금완료 (deposited)", not "승인".
+fn status_label(t: &crate::state::Txn) -> &'static str {
+    match t.status {
+        TxnStatus::Approved if t.vbank.as_ref().is_some_and(|v| v.deposited) => {
+            "입금완료 (deposited)"
+        }
         TxnStatus::Approved => "승인 (approved)",
         TxnStatus::VbankWaiting => "입금대기 (waiting for deposit)",
         TxnStatus::Cancelled => "취소 (cancelled)",
@@ -246,9 +294,78 @@ fn empty_row(cols: usize, text: &str) -> String {
     format!("<tr><td colspan=\"{cols}\" class=\"empty\">{text}</td></tr>")
 }
 
-/// `GET /sandbox/`.
-pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
+/// The value of `key` in a raw query string (percent-decoded, UTF-8).
+fn query_param(raw: Option<&str>, key: &str) -> Option<String> {
+    let raw = raw?;
+    raw.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| {
+            let f = Form::parse(format!("v={v}").as_bytes(), Charset::Utf8).unwrap_or_default();
+            f.str("v").to_owned()
+        })
+    })
+}
+
+/// One notification attempt in a transaction's history: when, what, the
+/// answer.
+fn attempt_item(a: &crate::state::NotiAttempt) -> String {
+    let answer = match (a.http_status, &a.error) {
+        (Some(code), _) => {
+            let reply: String = a.reply.chars().take(60).collect();
+            format!("HTTP {code} “{}”", esc(&reply))
+        }
+        (None, Some(e)) => format!("오류 (error): {}", esc(e)),
+        (None, None) => "응답 없음 (no answer)".to_owned(),
+    };
+    format!(
+        "<li data-noti-status=\"{status}\" data-delivered=\"{delivered}\">{at} · P_STATUS={status} · #{n} → {answer} · {result}</li>",
+        at = readable_ts(&crate::clock::kst_timestamp(a.at_ms)),
+        status = esc(&a.status),
+        n = a.attempt,
+        delivered = a.delivered,
+        result = if a.delivered {
+            "전달됨 (delivered)"
+        } else {
+            "재시도 예정 (will retry)"
+        },
+    )
+}
+
+/// The confirmation after the 입금통보 button: what was recorded and sent.
+fn deposit_confirmation(st: &Mem, tid: &str) -> String {
+    let Some(t) = st.txns.get(tid) else {
+        return String::new();
+    };
+    let delivered = st
+        .noti_attempts
+        .iter()
+        .any(|a| a.tid == t.tid && a.status == "02" && a.delivered);
+    format!(
+        "<div class=\"confirm\" role=\"status\" data-deposited=\"{tid}\"><b>입금통보를 보냈습니다 (Deposit notified)</b>\
+         <p>주문 (order) <b class=\"oid\">{oid}</b> · {goods} · <b>{amount}원</b>: 입금 처리 후 노티 \
+         <code>P_STATUS=02</code> (TID <code>{tid}</code>)를 <code>{url}</code>로 보냅니다 \
+         (deposit recorded; notification P_STATUS=02 sent to the shop's P_NOTI_URL). {state}</p></div>",
+        tid = esc(&t.tid),
+        oid = esc(&t.oid),
+        goods = esc(&t.goods),
+        amount = page::group(t.amount),
+        url = esc(&t.noti_url),
+        state = if delivered {
+            "상점이 OK로 답했습니다 (the shop answered OK)."
+        } else {
+            "전달 결과는 아래 이 거래의 노티 기록에 나옵니다; 새로고침하세요 \
+             (the delivery result appears in this transaction's notification history below; reload)."
+        },
+    )
+}
+
+/// `GET /sandbox/` (`?deposited=TID` after the 입금통보 button).
+pub(crate) async fn dashboard(
+    State(sh): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let st = sh.lock();
+    let deposited = query_param(query.as_deref(), "deposited");
     let mut rows = String::new();
     for t in st.txn_order.iter().rev().filter_map(|t| st.txns.get(t)) {
         let action = if t.status == TxnStatus::VbankWaiting {
@@ -265,24 +382,56 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
             Some(_) => " · 현금영수증 대기 (cash receipt at deposit)",
             None => "",
         };
-        // Status and the deposit button first: visible without scrolling on
-        // a phone.
+        let history: String = st
+            .noti_attempts
+            .iter()
+            .filter(|a| a.tid == t.tid)
+            .map(attempt_item)
+            .collect();
+        let queued = st
+            .noti_jobs
+            .iter()
+            .filter(|j| j.tid == t.tid && !j.done)
+            .count();
+        let history = match (history.is_empty(), queued) {
+            (true, 0) => String::new(),
+            (_, q) => format!(
+                "<div class=\"hist\"><b>노티 기록 (notification history)</b><ol>{history}{}</ol></div>",
+                if q > 0 {
+                    format!("<li>보내는 중 또는 대기 (sending or queued): {q}</li>")
+                } else {
+                    String::new()
+                }
+            ),
+        };
+        // The confirmation of a deposit just notified sits in its own card.
+        let confirm = if deposited.as_deref() == Some(t.tid.as_str()) {
+            deposit_confirmation(&st, &t.tid)
+        } else {
+            String::new()
+        };
+        // Order, goods, amount, status and the deposit button first: each
+        // card names whose deposit the button is, on a phone too.
         rows.push_str(&format!(
-            "<tr><td>{}{}</td><td class=\"num\">{} / {}</td><td>{}</td><td class=\"wrap\">{}{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            status_label(t.status),
-            action,
-            page::group(t.remaining),
-            page::group(t.amount),
-            esc(&t.oid),
-            t.method.p_type(),
-            cshr,
-            esc(&t.tid),
-            esc(&t.mid),
-            readable_ts(&t.auth_dt),
+            "<div class=\"txn\" id=\"txn-{tid}\" data-tid=\"{tid}\" data-oid=\"{oid}\">{confirm}\
+             <div class=\"head\"><span class=\"st\" data-status>{status}</span> \
+             <span>주문 (order) <b class=\"oid\">{oid}</b></span></div>\
+             <div class=\"what\">{goods} · <b>{amount}원</b> · {method}{cshr}</div>{action}\
+             <div class=\"meta\">잔액 (remaining) {remaining}원 · TID <code>{tid}</code> · MID {mid} · 승인 시각 (approved at) {at}</div>\
+             {history}</div>",
+            tid = esc(&t.tid),
+            oid = esc(&t.oid),
+            status = status_label(t),
+            goods = esc(&t.goods),
+            amount = page::group(t.amount),
+            method = t.method.p_type(),
+            remaining = page::group(t.remaining),
+            mid = esc(&t.mid),
+            at = readable_ts(&t.auth_dt),
         ));
     }
     if rows.is_empty() {
-        rows = empty_row(7, "아직 거래가 없습니다 (no transactions yet)");
+        rows = "<p class=\"note\">아직 거래가 없습니다 (no transactions yet)</p>".to_owned();
     }
     let mut notis = String::new();
     for a in st.noti_attempts.iter().rev().take(200) {
@@ -336,7 +485,13 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
     server::html(format!(
         "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>INICIS sandbox</title>\
-         <style>{style}body{{max-width:72rem}}.scroll{{overflow-x:auto}}td,th{{font-size:.85rem;white-space:nowrap}}\
+         <style>{style}body{{max-width:72rem}}.scroll{{overflow-x:auto;max-width:100%}}td,th{{font-size:.85rem;white-space:nowrap}}\
+         code{{overflow-wrap:anywhere;word-break:break-all}}\
+         .txn{{border:1px solid #ddd;border-radius:8px;padding:.6rem .8rem;margin:.6rem 0;overflow-wrap:anywhere}}\
+         .txn .head{{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:baseline}}.txn .st{{font-weight:bold}}\
+         .txn .what{{margin:.2rem 0}}.txn .meta{{font-size:.8rem;color:#555}}.txn button{{font-size:1rem;padding:.55rem .9rem}}\
+         .hist{{font-size:.8rem;margin-top:.4rem}}.hist ol{{margin:.2rem 0;padding-left:1.2rem}}\
+         .confirm{{background:#ecfdf3;border:1px solid #a6e3bf;border-radius:8px;padding:.6rem .8rem;margin-bottom:.5rem;overflow-wrap:anywhere}}.confirm p{{margin:.3rem 0 0}}\
          td.num{{text-align:right}}td.empty{{color:#777;text-align:center;white-space:normal}}td.wrap{{white-space:normal;min-width:8rem}}.ok{{color:#080}}\
          td form{{margin:.3rem 0 0}}td button{{font-size:.85rem;padding:.4rem .7rem;border-radius:4px;border:1px solid #e4002b}}\
          form .actions{{max-width:24rem}}\
@@ -344,8 +499,7 @@ pub(crate) async fn dashboard(State(sh): State<Arc<Shared>>) -> Response {
          .fault label{{display:inline-block;margin:.2rem .6rem .2rem 0}}</style>\
          </head><body><h1>INICIS 샌드박스 대시보드 <small>(sandbox dashboard)</small></h1>\
          <p>기준 URL (base URL): <code>{base}</code><br>시각 (clock, KST): {now} · <a href=\"/sandbox/\">새로고침 (reload)</a></p>\
-         <h2>거래 (Transactions)</h2><div class=\"scroll\"><table><tr><th>상태 (status)</th><th>잔액/금액 (remaining/amount, 원)</th>\
-         <th>주문 (order)</th><th>수단 (method)</th><th>TID</th><th>MID</th><th>승인 시각 (approved at)</th></tr>{rows}</table></div>\
+         <h2>거래 (Transactions)</h2><div class=\"txns\">{rows}</div>\
          <h2>노티 시도 (Notification attempts) · 대기 중 (pending jobs): {pending}</h2><div class=\"scroll\"><table><tr><th>job</th><th>TID</th><th>P_STATUS</th><th>#</th>\
          <th>시각 (at)</th><th>URL</th><th>HTTP</th><th>결과 (result)</th></tr>{notis}</table></div>{receipts}\
          <h2>주입된 장애 (Injected faults)</h2>{faults}\

@@ -9,6 +9,7 @@
 //! | `GET /orders/{id}` | with the order's secret (link or cookie): the order with its payment methods, or the result the ledger records; without it: the state only, buyer and virtual account masked, no TID |
 //! | `POST /orders/{id}/refund` | with the order's secret: a full refund (전체취소) of a paid order through INIAPI, `303` back to `/orders/{id}`; without it: `403`, nothing changes |
 //! | `/inicis/...` | checkout, auth result, notifications ([`inipay_actix`]) |
+//! | anything else | a friendly `404` page (Korean with English beside it); other errors of the shop's own routes (`405`, `413`, ...) get the same kind of page, the `/inicis/...` routes answer as the adapter does |
 //!
 //! Good practice shown here (issue 16): order ids are random (`DEMO-` and
 //! 128 random bits), not a counter a visitor could walk; the order id goes
@@ -29,11 +30,15 @@
 //! ```
 
 pub mod catalog;
+pub mod journal;
 pub mod orders;
 pub mod pages;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use inipay_actix::Inicis;
 use inipay_core::client::{ClientConfig, ClientError, GatewayClient};
@@ -46,6 +51,7 @@ use inipay_core::iniapi::ClientIp;
 use inipay_core::ledger::{Ledger, LedgerError, MemoryStore, PaymentState, SqliteStore};
 use inipay_core::mobile::NotiIpAllowList;
 use inipay_core::time::Timestamp;
+use inipay_core::types::OrderId;
 use inipay_sandbox::{Sandbox, SandboxConfig, StartError};
 use orders::{OrderBook, PlaceError, ShopEvents};
 use pages::{Access, Chrome, Tone};
@@ -240,6 +246,8 @@ pub async fn start(config: ShopConfig) -> Result<RunningShop, ShopError> {
             .route("/orders/{id}", web::get().to(order_page))
             .route("/orders/{id}/refund", web::post().to(refund_order))
             .route("/reconciliation", web::get().to(reconciliation_page))
+            .default_service(web::to(not_found))
+            .wrap(ErrorHandlers::new().default_handler(friendly_error))
     })
     .workers(config.workers.max(1))
     .listen(listener)
@@ -282,6 +290,90 @@ async fn reconciliation_page(state: web::Data<ShopState>) -> HttpResponse {
             unavailable(&state.chrome)
         }
     }
+}
+
+/// Whether `path` is one of the adapter's routes (`/inicis`, `/inicis/...`),
+/// which answer as the library decides.
+fn is_library_path(path: &str) -> bool {
+    path.strip_prefix(MOUNT)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The title and explanation of a friendly error page for `status`.
+fn error_text(status: StatusCode) -> (&'static str, &'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => (
+            "페이지 없음",
+            "Page not found",
+            "요청하신 페이지를 찾을 수 없습니다. 주소를 확인하시거나 상품 목록에서 다시 시작해 주세요. \
+             (We could not find this page. Check the address, or start again from the products.)",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "잘못된 요청",
+            "Method not allowed",
+            "이 주소는 이 방식으로 열 수 없습니다. 상품 목록에서 다시 시작해 주세요. \
+             (This address cannot be opened this way; please start again from the products.)",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "요청이 너무 큽니다",
+            "Request too large",
+            "보내신 내용이 너무 큽니다. (What was sent is too large.)",
+        ),
+        s if s.is_client_error() => (
+            "잘못된 요청",
+            "Bad request",
+            "요청을 처리할 수 없습니다. 상품 목록에서 다시 시작해 주세요. \
+             (The request could not be handled; please start again from the products.)",
+        ),
+        _ => (
+            "일시적 오류",
+            "Something went wrong",
+            "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요. \
+             (Something went wrong on our side; please try again shortly.)",
+        ),
+    }
+}
+
+/// A friendly error page for `status`.
+fn error_page(chrome: &Chrome, status: StatusCode) -> HttpResponse {
+    let (ko, en, detail) = error_text(status);
+    html(status, pages::problem(chrome, ko, en, detail))
+}
+
+/// Any route the shop does not have: a friendly `404` page; under the
+/// adapter's mount, the bare `404` the adapter's routes would give.
+async fn not_found(state: web::Data<ShopState>, req: HttpRequest) -> HttpResponse {
+    if is_library_path(req.path()) {
+        return HttpResponse::NotFound().finish();
+    }
+    error_page(&state.chrome, StatusCode::NOT_FOUND)
+}
+
+/// Replaces a bare error (actix's own `405`, `413`, extractor errors: no
+/// HTML body) on the shop's routes with a friendly page; leaves the shop's
+/// own HTML pages and everything under the adapter's mount as they are.
+fn friendly_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let chrome = res
+        .request()
+        .app_data::<web::Data<ShopState>>()
+        .map(|s| s.chrome.clone());
+    let (Some(chrome), false, false) = (chrome, is_html, is_library_path(res.request().path()))
+    else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let page = error_page(&chrome, status);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, page).map_into_right_body(),
+    ))
 }
 
 async fn home(state: web::Data<ShopState>) -> HttpResponse {
@@ -390,11 +482,13 @@ async fn order_page(
         }
         (o, Some(p)) => {
             let account = state.events.account(&id);
+            let attempt = latest_attempt(&state.flow, &p.order_id).await;
             let view = pages::View {
                 order_id: &id,
                 order: o.as_ref(),
                 payment: &p,
                 account: account.as_ref(),
+                attempt: &attempt,
                 access,
             };
             html(StatusCode::OK, pages::result(&state.chrome, &view))
@@ -417,6 +511,19 @@ async fn order_page(
         page.headers_mut().insert(header::SET_COOKIE, v);
     }
     page
+}
+
+/// How the order's latest payment attempt ended, from the ledger's journal;
+/// [`journal::Attempt::Unknown`] when the journal cannot be read (the page
+/// then says what the state alone says).
+async fn latest_attempt(flow: &Flow, order_id: &OrderId) -> journal::Attempt {
+    match flow.ledger().messages_of(order_id).await {
+        Ok(entries) => journal::latest_attempt(&entries),
+        Err(e) => {
+            tracing::warn!(%order_id, error = %e, "journal read failed");
+            journal::Attempt::Unknown
+        }
+    }
 }
 
 /// The reason sent to INICIS with the buyer's refund (`msg`).

@@ -134,6 +134,8 @@ impl Order for ShopOrder {
         Method::Vbank,
         Method::Mobile(HppMethod::Physical),
         Method::Culture,
+        Method::HappyMoney,
+        Method::SmartCulture,
     ];
 
     fn order_id(&self) -> &str {

@@ -2,11 +2,13 @@
 //! external assets, no JavaScript.
 
 use super::catalog::{PRODUCTS, Product, won};
+use super::journal::{Attempt, PaidDetails};
 use super::orders::ShopOrder;
 use inipay_core::flow::refund_method;
 use inipay_core::iniapi::PayMethod;
 use inipay_core::ledger::{Payment, PaymentState};
-use inipay_core::mobile::{KstDateTime, VbankAccount};
+use inipay_core::mobile::{GiftCard, KstDateTime, PayType, VbankAccount};
+use inipay_core::outcome::{Outcome, ResultCode};
 use inipay_core::types::mask_tail;
 
 /// Who is looking at an order page.
@@ -64,7 +66,7 @@ input[type=text]{width:100%;padding:.45rem .55rem;border:1px solid #cfd5dd;borde
 .btn.secondary{background:#fff;color:#1d2330;border:1px solid #cfd5dd}
 .card .btn{width:100%}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e3e6eb;border-radius:.75rem;overflow:hidden;margin-bottom:1.2rem}
-th,td{text-align:left;padding:.6rem .9rem;border-bottom:1px solid #eef0f3;font-size:.93rem;vertical-align:top}
+th,td{text-align:left;padding:.6rem .9rem;border-bottom:1px solid #eef0f3;font-size:.93rem;vertical-align:top;overflow-wrap:anywhere;word-break:break-word}
 th{width:38%;color:#4a5568;font-weight:500;background:#fafbfc}
 tr:last-child th,tr:last-child td{border-bottom:0}
 .methods{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5rem,1fr));gap:.7rem;margin-bottom:1.2rem}
@@ -79,8 +81,11 @@ tr:last-child th,tr:last-child td{border-bottom:0}
 .wait{background:#eff6ff;border-color:#b6d4fe}
 .bad{background:#fef2f2;border-color:#f5b5b5}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem}
-.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem}
-@media (max-width:560px){header nav a{margin:0 1rem 0 0}h1{font-size:1.25rem}}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88rem;overflow-wrap:anywhere;word-break:break-all}
+.status,.notice,p,h1,h2{overflow-wrap:anywhere}
+.table{overflow-x:auto;max-width:100%}
+.gateway{font-size:.85rem;color:#4a5568}
+@media (max-width:560px){header nav a{margin:0 1rem 0 0;display:inline-block}h1{font-size:1.25rem}main{padding:1rem .8rem}th,td{padding:.5rem .6rem}th{width:34%}}
 footer{max-width:46rem;margin:1.5rem auto;padding:0 1.2rem;color:#8a94a6;font-size:.8rem}
 "#;
 
@@ -152,21 +157,35 @@ pub fn home(chrome: &Chrome) -> String {
         "상품 (Products)",
         &format!(
             "<h1>상품 <small>Products</small></h1>\
-             <div class=\"notice\">카드, 계좌이체, 가상계좌, 휴대폰, 상품권으로 결제해 보세요. \
-             (Try card, bank transfer, virtual account, phone bill or gift card.)</div>\
+             <div class=\"notice\">카드, 계좌이체, 가상계좌, 휴대폰, 상품권(문화상품권·해피머니·스마트문상)으로 결제해 보세요. \
+             (Try card, bank transfer, virtual account, phone bill or a gift card: Culture Land, Happy Money or Smart Culture.)</div>\
              <div class=\"grid\">{cards}</div>"
         ),
     )
 }
 
-/// The payment methods offered: (code, Korean, English).
+/// The payment methods offered, all seven of INIpay Mobile (`P_INI_PAYMENT`):
+/// (code, Korean, English). The order type offers the same
+/// ([`ShopOrder`]'s `Order::METHODS`).
 pub const METHODS: &[(&str, &str, &str)] = &[
     ("CARD", "신용카드", "Credit card"),
     ("BANK", "실시간 계좌이체", "Bank transfer"),
     ("VBANK", "가상계좌", "Virtual account"),
     ("MOBILE", "휴대폰 결제", "Phone bill"),
-    ("CULTURE", "문화상품권", "Gift card"),
+    ("CULTURE", "문화상품권", "Culture Land gift card"),
+    ("HPMN", "해피머니", "Happy Money gift card"),
+    ("DGCL", "스마트문상", "Smart Culture gift card"),
 ];
+
+/// The Korean and English name of a method code from [`METHODS`], else
+/// the code itself.
+fn method_name(code: &str) -> String {
+    METHODS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, ko, en)| format!("{ko} ({en})"))
+        .unwrap_or_else(|| code.to_owned())
+}
 
 fn order_table(
     order_id: &str,
@@ -303,20 +322,87 @@ pub struct View<'a> {
     pub payment: &'a Payment,
     /// The virtual account issued for it, if any.
     pub account: Option<&'a VbankAccount>,
+    /// How the latest attempt ended, from the journal
+    /// ([`latest_attempt`](super::journal::latest_attempt)).
+    pub attempt: &'a Attempt,
     /// Who is looking.
     pub access: Access,
 }
 
-/// The result page: what the ledger says about the order.
-pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
-    let View {
-        order_id,
-        order,
-        payment,
-        account,
-        access,
-    } = *view;
-    let (class, ko, en, text_ko, text_en) = match payment.state {
+/// The headline of a result page: CSS class, title in Korean and English,
+/// one sentence in Korean and in English.
+type Headline = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// The headline for a payment that did not go through, by what the journal
+/// says of its latest attempt: the stage it ended at and the result code's
+/// class ([`Outcome`]), never the message text.
+fn failure_headline(state: PaymentState, attempt: &Attempt) -> Option<Headline> {
+    if !matches!(state, PaymentState::Failed | PaymentState::Declined) {
+        return None;
+    }
+    let cancelled = (
+        "bad",
+        "결제 취소",
+        "Cancelled",
+        "결제를 취소하셨습니다. 청구된 금액은 없습니다.",
+        "You cancelled the payment. Nothing was charged.",
+    );
+    let declined = (
+        "bad",
+        "결제 거절",
+        "Declined",
+        "카드사 또는 은행이 결제를 거절했습니다. 청구된 금액은 없습니다.",
+        "The card company or bank declined. Nothing was charged.",
+    );
+    let gateway_error = (
+        "bad",
+        "결제 오류",
+        "Payment error",
+        "INICIS에서 오류가 나 결제가 승인되지 않았습니다. 청구된 금액은 없습니다. 잠시 후 다시 시도해 주세요.",
+        "INICIS reported an error and did not approve the payment. Nothing was charged. Please try again shortly.",
+    );
+    Some(match attempt {
+        // PROTOCOL.md 2.9: `01` is both a cancel and a failure.
+        Attempt::NotAuthenticated(r) if r.outcome == Outcome::UserCancel => cancelled,
+        Attempt::NotAuthenticated(_) => (
+            "bad",
+            "취소 또는 인증 실패",
+            "Cancelled or not authenticated",
+            "결제가 취소되었거나 인증되지 않았습니다. INICIS는 두 경우를 같은 코드로 알려 주어 어느 쪽인지 알 수 없습니다. 청구된 금액은 없습니다.",
+            "The payment was cancelled in the payment window or authentication did not complete; INICIS reports both with the same code, so we cannot tell which. Nothing was charged.",
+        ),
+        Attempt::NotApproved(r) => match r.outcome {
+            Outcome::Declined => declined,
+            Outcome::UserCancel => cancelled,
+            Outcome::GatewayError => gateway_error,
+            _ => (
+                "bad",
+                "승인되지 않음",
+                "Not approved",
+                "인증은 되었지만 결제가 승인되지 않았습니다. INICIS의 결과 코드로는 카드사·은행의 거절인지 다른 실패인지 알 수 없어, INICIS가 보낸 메시지를 아래에 그대로 보여 드립니다. 청구된 금액은 없습니다.",
+                "You authenticated, but the payment was not approved. INICIS's result code does not tell a refusal by the card company or bank from another failure, so its message is shown below as sent. Nothing was charged.",
+            ),
+        },
+        Attempt::NoApprovalReply => (
+            "bad",
+            "결제 오류",
+            "Payment error",
+            "INICIS에 승인을 요청하지 못해 결제가 진행되지 않았습니다. 청구된 금액은 없습니다. 잠시 후 다시 시도해 주세요.",
+            "The approval could not be requested from INICIS, so the payment did not go ahead. Nothing was charged. Please try again shortly.",
+        ),
+        _ if state == PaymentState::Declined => declined,
+        _ => return None,
+    })
+}
+
+fn state_headline(state: PaymentState) -> Headline {
+    match state {
         PaymentState::Approved => (
             "ok",
             "결제 완료",
@@ -387,16 +473,148 @@ pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
             "결제 금액 중 일부가 환불되었습니다. 환불액은 아래에 있습니다.",
             "Part of the payment was refunded; the refunded amount is below.",
         ),
-        // INICIS does not say whether the buyer cancelled or the issuer
-        // refused (PROTOCOL.md 2.9): one message for both.
+        // No journal to tell more: INICIS does not say whether the buyer
+        // cancelled or the issuer refused (PROTOCOL.md 2.9).
         _ => (
             "bad",
             "결제 미완료",
             "Not completed",
-            "결제를 취소하셨거나 카드사·은행이 승인하지 않았습니다. 청구된 금액은 없습니다.",
-            "You cancelled, or the card company or bank did not approve. Nothing was charged.",
+            "결제가 취소되었거나 승인되지 않았습니다. 청구된 금액은 없습니다.",
+            "The payment was cancelled or not approved. Nothing was charged.",
         ),
+    }
+}
+
+/// INICIS's answer to a failed attempt, as received: code, finer code and
+/// message (shown, never interpreted).
+fn gateway_rows(attempt: &Attempt) -> String {
+    let r: &ResultCode = match attempt {
+        Attempt::NotAuthenticated(r) | Attempt::NotApproved(r) => r,
+        _ => return String::new(),
     };
+    let stage = match attempt {
+        Attempt::NotAuthenticated(_) => "인증 (authentication)",
+        _ => "승인 (approval)",
+    };
+    let detail = r
+        .detail
+        .as_deref()
+        .map(|d| format!(" / {}", esc(d)))
+        .unwrap_or_default();
+    let message: String = r.message.chars().take(200).collect();
+    format!(
+        "<tr><th>INICIS 결과 (Gateway result)</th><td><span class=\"mono\" data-code=\"{code}\">{stage} · 코드 (code) {code}{detail}</span>\
+         <div class=\"gateway\" data-gateway-message>{message}</div></td></tr>",
+        code = esc(&r.code),
+        message = esc(&message),
+    )
+}
+
+/// The receipt page INICIS keeps for a transaction (PROTOCOL.md 1.1,
+/// `iniweb.inicis.com`).
+///
+/// ```
+/// use inipay_examples::shop::pages::receipt_url;
+/// assert_eq!(
+///     receipt_url("INIMX_CARDINIpayTest20241030120339525932"),
+///     "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/mCmReceipt_head.jsp?noTid=INIMX_CARDINIpayTest20241030120339525932&noMethod=1"
+/// );
+/// ```
+pub fn receipt_url(tid: &str) -> String {
+    format!(
+        "https://iniweb.inicis.com/DefaultWebApp/mall/cr/cm/mCmReceipt_head.jsp?noTid={tid}&noMethod=1"
+    )
+}
+
+/// How the buyer paid (method, card company or bank, installments,
+/// approval number and time) and INICIS's receipt link. No card, phone or
+/// account number.
+fn paid_rows(d: &PaidDetails, payment: &Payment) -> String {
+    let mut rows = String::new();
+    let mut row = |th: &str, td: String| {
+        rows.push_str(&format!("<tr><th>{th}</th><td>{td}</td></tr>"));
+    };
+    if let Some(t) = &d.pay_type {
+        row("결제 수단 (Method)", esc(&method_name(t.as_str())));
+    }
+    if let Some(name) = &d.institution {
+        let th = match d.pay_type {
+            Some(PayType::Card) => "카드사 (Card company)",
+            _ => "은행 (Bank)",
+        };
+        row(th, esc(name));
+    }
+    if let Some(m) = d.installment_months {
+        let free = if d.interest_free {
+            " 무이자 (interest-free)"
+        } else {
+            ""
+        };
+        row(
+            "할부 (Installments)",
+            if m == 0 {
+                "일시불 (lump sum)".to_owned()
+            } else {
+                format!("{m}개월 ({m} months){free}")
+            },
+        );
+    }
+    if let Some(c) = &d.carrier {
+        row("통신사 (Carrier)", esc(c));
+    }
+    if let Some(g) = d.gift_card {
+        let code = match g {
+            GiftCard::Culture => "CULTURE",
+            GiftCard::HappyMoney => "HPMN",
+            GiftCard::SmartCulture => "DGCL",
+        };
+        row("상품권 (Gift card)", esc(&method_name(code)));
+    }
+    if let Some(n) = &d.auth_no {
+        row(
+            "승인번호 (Approval no.)",
+            format!("<span class=\"mono\">{}</span>", esc(n)),
+        );
+    }
+    if let Some(at) = &d.approved_at {
+        let th = match d.pay_type {
+            Some(PayType::Vbank) => "계좌 발급 시각 (Account issued at)",
+            _ => "승인 시각 (Approved at)",
+        };
+        row(th, deadline(at));
+    }
+    if let Some(tid) = &payment.tid {
+        row(
+            "영수증 (Receipt)",
+            format!(
+                "<a class=\"mono\" href=\"{url}\" target=\"_blank\" rel=\"noopener\">{url}</a>\
+                 <div class=\"gateway\">INICIS 영수증 페이지입니다. 테스트 거래는 INICIS에 없어 열리지 않습니다. \
+                 (INICIS's receipt page; sandbox transactions are not known there.)</div>",
+                url = esc(&receipt_url(tid.as_str()))
+            ),
+        );
+    }
+    if rows.is_empty() {
+        return rows;
+    }
+    format!(
+        "<h2>결제 정보 <small>Payment details</small></h2><table data-paid-details>{rows}</table>"
+    )
+}
+
+/// The result page: what the ledger says about the order, in the buyer's
+/// words, with the journal's details for the holder of the secret link.
+pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
+    let View {
+        order_id,
+        order,
+        payment,
+        account,
+        attempt,
+        access,
+    } = *view;
+    let (class, ko, en, text_ko, text_en) =
+        failure_headline(payment.state, attempt).unwrap_or_else(|| state_headline(payment.state));
     let mut body = format!(
         "<h1>주문 결과 <small>Order status</small></h1>\
          <div class=\"status {class}\" data-state=\"{state}\"><h2>{ko} <small>({en})</small></h2>\
@@ -419,7 +637,31 @@ pub fn result(chrome: &Chrome, view: &View<'_>) -> String {
             dash = esc(&chrome.dashboard)
         ));
     }
-    body.push_str(&order_table(order_id, order, Some(payment), access));
+    let mut table = order_table(order_id, order, Some(payment), access);
+    if access == Access::Owner {
+        // The gateway's words for a failed attempt, inside the order table.
+        let rows = gateway_rows(attempt);
+        if !rows.is_empty()
+            && !payment.state.is_paid()
+            && payment.state != PaymentState::VbankIssued
+            && let Some(open) = table.strip_suffix("</table>")
+        {
+            table = format!("{open}{rows}</table>");
+        }
+    }
+    body.push_str(&table);
+    if access == Access::Owner
+        && matches!(
+            payment.state,
+            PaymentState::Approved
+                | PaymentState::VbankDeposited
+                | PaymentState::Refunded
+                | PaymentState::PartiallyRefunded
+        )
+        && let Attempt::Approved(d) = attempt
+    {
+        body.push_str(&paid_rows(d, payment));
+    }
     let offer = match access {
         Access::Owner => RefundOffer::of(payment),
         Access::Visitor => RefundOffer::Nothing,
