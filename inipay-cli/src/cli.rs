@@ -35,7 +35,38 @@ pub enum Command {
     #[command(subcommand)]
     Ledger(LedgerCommand),
     /// The reconciliation report: what needs a person.
-    Reconcile(DbArg),
+    Reconcile {
+        /// Settle what can be settled (the reconciler's own round: parked
+        /// notifications and refunds by inquiry, net-cancel retries, stuck
+        /// approvals, expired virtual accounts), with the `INICIS_*`
+        /// configuration, and print each action.
+        #[arg(long)]
+        resolve: bool,
+        /// The ledger (default with --resolve: `INICIS_LEDGER_URL`).
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// An operator's refund through the flow (checked against the ledger,
+    /// journaled), with the `INICIS_*` configuration; asks for confirmation
+    /// unless --yes.
+    Refund {
+        /// The order id.
+        #[arg(value_name = "ORDER")]
+        order: String,
+        /// Refund this many won (부분취소); the whole remaining amount when
+        /// absent (전체취소).
+        #[arg(long)]
+        amount: Option<u64>,
+        /// The reason sent to INICIS.
+        #[arg(long, default_value = "operator refund")]
+        reason: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// The ledger (default: `INICIS_LEDGER_URL`).
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Check the configuration in the `INICIS_*` environment variables (the
     /// library's own loader): keys, public URL, notification sources,
     /// ledger, gateway hosts; one line per check, exit 1 when one fails.
@@ -182,10 +213,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::messages(l.as_ref(), &order, raw, json).await
         }
-        Command::Reconcile(db) => {
+        Command::Reconcile { resolve: true, db } => {
+            crate::operate::resolve(db.db.as_deref(), json).await
+        }
+        Command::Reconcile { resolve: false, db } => {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::reconcile(l.as_ref(), json).await
         }
+        Command::Refund {
+            order,
+            amount,
+            reason,
+            yes,
+            db,
+        } => crate::operate::refund(&order, amount, &reason, yes, db.db.as_deref(), json).await,
         Command::Doctor { offline } => crate::doctor::run(offline, json).await,
         Command::Replay(a) => {
             let l = crate::db::open(a.db.db.as_deref()).await?;

@@ -64,6 +64,12 @@ pub enum CliError {
     /// The app did not acknowledge a notification with `OK` (exit 1).
     #[error("{0}")]
     NotAcknowledged(String),
+    /// A flow call failed (exit 1).
+    #[error("{0}")]
+    Flow(String),
+    /// The flow or the gateway refused (exit 1).
+    #[error("{0}")]
+    Refused(String),
     /// `inipay doctor` found a problem (exit 1).
     #[error("{0}")]
     ChecksFailed(String),

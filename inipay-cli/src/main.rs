@@ -9,7 +9,9 @@
 //! inipay ledger list --state S [--limit N] [--db URL]
 //!                                                   payments in a state, oldest first
 //! inipay ledger messages ORDER [--raw] [--db URL]  the order's journal, masked (--raw: bodies decoded, still masked)
-//! inipay reconcile [--db URL]                      what needs a person (the reconciliation report)
+//! inipay reconcile [--resolve] [--db URL]          what needs a person; --resolve settles what can be settled
+//! inipay refund ORDER [--amount N] [--reason R] [--yes]
+//!                                                   an operator's refund through the flow
 //! inipay replay MESSAGE_ID --to URL [--db URL]    re-deliver a journaled notification to an app
 //! inipay doctor                                    check the INICIS_* configuration, one line per check
 //! ```
@@ -46,9 +48,10 @@
 //!
 //! # Not yet here
 //!
-//! From issue 15, `inipay refund` and `inipay reconcile --resolve` (they
-//! build a flow from the same `INICIS_*` configuration `doctor` checks),
-//! `ledger list --since`, progress bars and
+//! `reconcile --resolve` and `refund` build a flow from the same
+//! `INICIS_*` configuration `doctor` checks (`--db` overrides
+//! `INICIS_LEDGER_URL`). From issue 15, `ledger list --since`, progress
+//! bars and
 //! the `trigger noti|cancel|expire` kinds (and `--shuffle`) are left for
 //! later. `trigger deposit --times` is limited to 2:
 //! the sandbox can deliver a notification once more (its `duplicate_noti`
@@ -61,6 +64,7 @@ mod db;
 mod doctor;
 mod error;
 mod ledger;
+mod operate;
 mod replay;
 mod sandbox;
 mod table;

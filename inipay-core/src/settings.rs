@@ -209,7 +209,7 @@ impl Settings {
                 reason: "must be an IP address",
             })?,
         };
-        flow.confirm.client_ip = client_ip.clone();
+        flow.confirm.client_ip = client_ip;
         let ledger_url = get("INICIS_LEDGER_URL");
         if let Some(url) = &ledger_url
             && !(url.starts_with("sqlite:")
