@@ -486,20 +486,7 @@ impl Ledger for MemoryStore {
             // one transaction.
             let event = NewOutboxEvent::billkey_issued(&record);
             g.billkeys.insert(record.context.order_id.clone(), record);
-            g.push_outbox(OutboxEntry {
-                seq: 0,
-                id: event.id,
-                order_id: event.order_id,
-                kind: event.kind,
-                tid: event.tid,
-                amount: None,
-                detail: event.detail,
-                created_at: event.at,
-                attempts: 0,
-                next_attempt_at: event.at,
-                last_error: None,
-                delivered_at: None,
-            });
+            g.push_outbox(pushed_entry(event));
             true
         };
         Box::pin(async move { Ok(stored) })
@@ -585,20 +572,7 @@ impl Ledger for MemoryStore {
     }
 
     fn outbox_push(&self, event: NewOutboxEvent) -> LedgerFuture<'_, bool> {
-        let wrote = self.lock().push_outbox(OutboxEntry {
-            seq: 0,
-            id: event.id,
-            order_id: event.order_id,
-            kind: event.kind,
-            tid: event.tid,
-            amount: None,
-            detail: event.detail,
-            created_at: event.at,
-            attempts: 0,
-            next_attempt_at: event.at,
-            last_error: None,
-            delivered_at: None,
-        });
+        let wrote = self.lock().push_outbox(pushed_entry(event));
         Box::pin(async move { Ok(wrote) })
     }
 
@@ -751,5 +725,24 @@ impl Ledger for MemoryStore {
         let mut v = sorted(all);
         v.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Box::pin(async move { Ok(v) })
+    }
+}
+
+/// The outbox row of an event the flow (or a billing key) writes: due now,
+/// never attempted.
+fn pushed_entry(event: NewOutboxEvent) -> OutboxEntry {
+    OutboxEntry {
+        seq: 0,
+        id: event.id,
+        order_id: event.order_id,
+        kind: event.kind,
+        tid: event.tid,
+        amount: None,
+        detail: event.detail,
+        created_at: event.at,
+        attempts: 0,
+        next_attempt_at: event.at,
+        last_error: None,
+        delivered_at: None,
     }
 }
