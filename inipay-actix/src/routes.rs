@@ -4,7 +4,7 @@ use crate::{Shared, body, client_ip};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
-use inipay_core::flow::{BrowserReply, Callback, CheckoutReply, CollectedBody};
+use inipay_core::flow::{BrowserReply, Callback, CheckoutReply};
 use inipay_core::request::query_param;
 use inipay_core::types::OrderId;
 
@@ -47,24 +47,15 @@ async fn callback_body(
     route: Callback,
     payload: web::Payload,
 ) -> Result<Vec<u8>, HttpResponse> {
-    match body::read(payload, state.body_limit).await {
-        Ok(CollectedBody::Complete(b)) => Ok(b),
-        Ok(CollectedBody::Oversized(big)) => {
-            let oid = query_param(req.query_string(), "oid");
-            if let Err(e) = state
-                .flow
-                .oversized(route, oid.as_deref(), big, (state.clock)())
-                .await
-            {
-                tracing::error!(error = %e, "over-limit body not journaled");
-            }
-            Err(empty(StatusCode::PAYLOAD_TOO_LARGE))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "request body could not be read");
-            Err(empty(StatusCode::BAD_REQUEST))
-        }
-    }
+    let oid = query_param(req.query_string(), "oid");
+    let read = body::read(payload, state.body_limit).await;
+    state
+        .flow
+        .callback_body(route, oid.as_deref(), read, (state.clock)())
+        .await
+        .map_err(|status| {
+            empty(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        })
 }
 
 /// `GET {mount}/checkout/{order_id}?method=CARD`.

@@ -7,7 +7,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use inipay_core::flow::{BrowserReply, Callback, CheckoutReply, CollectedBody};
+use inipay_core::flow::{BrowserReply, Callback, CheckoutReply};
 use inipay_core::request::query_param;
 use inipay_core::types::OrderId;
 
@@ -84,23 +84,14 @@ pub(crate) async fn not_routed() -> Response {
 /// with an empty body; a broken connection is `400`.
 async fn callback_body(state: &Shared, req: Request, route: Callback) -> Result<Vec<u8>, Response> {
     let oid = query_param(query(&req), "oid");
-    match body::read(req.into_body(), state.body_limit).await {
-        Ok(CollectedBody::Complete(b)) => Ok(b),
-        Ok(CollectedBody::Oversized(big)) => {
-            if let Err(e) = state
-                .flow
-                .oversized(route, oid.as_deref(), big, (state.clock)())
-                .await
-            {
-                tracing::error!(error = %e, "over-limit body not journaled");
-            }
-            Err(empty(StatusCode::PAYLOAD_TOO_LARGE))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "request body could not be read");
-            Err(empty(StatusCode::BAD_REQUEST))
-        }
-    }
+    let read = body::read(req.into_body(), state.body_limit).await;
+    state
+        .flow
+        .callback_body(route, oid.as_deref(), read, (state.clock)())
+        .await
+        .map_err(|status| {
+            empty(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        })
 }
 
 /// `GET {mount}/checkout/{order_id}?method=CARD`. An order id that does not

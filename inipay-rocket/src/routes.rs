@@ -3,7 +3,7 @@
 
 use crate::Inicis;
 use crate::http::{Peer, RawQuery, Reply, read_body};
-use inipay_core::flow::{BrowserReply, Callback, CheckoutReply, CollectedBody};
+use inipay_core::flow::{BrowserReply, Callback, CheckoutReply};
 use rocket::State;
 use rocket::data::Data;
 use rocket::http::Status;
@@ -41,24 +41,15 @@ async fn callback_body(
     query: &RawQuery,
     data: Data<'_>,
 ) -> Result<Vec<u8>, Reply> {
-    match read_body(data).await {
-        Ok(CollectedBody::Complete(b)) => Ok(b),
-        Ok(CollectedBody::Oversized(big)) => {
-            let oid = query.param("oid");
-            if let Err(e) = inicis
-                .flow
-                .oversized(route, oid.as_deref(), big, (inicis.clock)())
-                .await
-            {
-                tracing::error!(error = %e, "over-limit body not journaled");
-            }
-            Err(Reply::empty(Status::PayloadTooLarge))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "request body could not be read");
-            Err(Reply::empty(Status::BadRequest))
-        }
-    }
+    let oid = query.param("oid");
+    let read = read_body(data).await;
+    inicis
+        .flow
+        .callback_body(route, oid.as_deref(), read, (inicis.clock)())
+        .await
+        .map_err(|status| {
+            Reply::empty(Status::from_code(status).unwrap_or(Status::InternalServerError))
+        })
 }
 
 /// `GET {mount}/checkout/<order_id>?method=CARD`: the auto-submitting page.

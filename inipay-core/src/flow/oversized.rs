@@ -201,6 +201,62 @@ impl fmt::Debug for OversizedBody {
 }
 
 impl Flow {
+    /// What an adapter does with a callback body it read (every adapter the
+    /// same): the complete body to hand to the route's flow call, or the
+    /// status to answer with an empty body instead: `413` after an
+    /// over-limit body is journaled ([`Flow::oversized`]; a ledger failure
+    /// there is logged, the answer stays `413`), `400` when the body could
+    /// not be read (logged). `query_oid` is the `oid` of the callback URL.
+    ///
+    /// ```
+    /// # use inipay_core::client::{ClientConfig, GatewayClient};
+    /// # use inipay_core::config::{Endpoints, Merchant, test_keys};
+    /// # use inipay_core::flow::{Flow, FlowConfig};
+    /// # use inipay_core::ledger::MemoryStore;
+    /// # use std::sync::Arc;
+    /// use inipay_core::flow::{BodyCollector, Callback};
+    /// use inipay_core::time::Timestamp;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// # let merchant = Merchant::test("INIpayTest", test_keys::inipay_test(),
+    /// #     Endpoints::sandbox("http://127.0.0.1:8081")?)?;
+    /// # let flow = Flow::new(merchant, GatewayClient::new(ClientConfig::default())?,
+    /// #     Arc::new(MemoryStore::new()), FlowConfig::new("http://127.0.0.1:8080", "/inicis")?);
+    /// let now = Timestamp::from_unix_millis(1_704_078_000_000);
+    /// let mut small = BodyCollector::new(16);
+    /// small.push(b"P_STATUS=00");
+    /// let read: Result<_, std::io::Error> = Ok(small.finish());
+    /// assert_eq!(flow.callback_body(Callback::Noti, None, read, now).await, Ok(b"P_STATUS=00".to_vec()));
+    /// let mut big = BodyCollector::new(4);
+    /// big.push(b"P_STATUS=00");
+    /// assert_eq!(flow.callback_body(Callback::Noti, None, Ok::<_, std::io::Error>(big.finish()), now).await, Err(413));
+    /// let broken = Err(std::io::Error::other("connection reset"));
+    /// assert_eq!(flow.callback_body(Callback::Noti, None, broken, now).await, Err(400));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn callback_body<E: std::fmt::Display>(
+        &self,
+        route: Callback,
+        query_oid: Option<&str>,
+        read: Result<CollectedBody, E>,
+        now: Timestamp,
+    ) -> Result<Vec<u8>, u16> {
+        match read {
+            Ok(CollectedBody::Complete(b)) => Ok(b),
+            Ok(CollectedBody::Oversized(big)) => {
+                if let Err(e) = self.oversized(route, query_oid, big, now).await {
+                    tracing::error!(error = %e, "over-limit body not journaled");
+                }
+                Err(413)
+            }
+            Err(e) => {
+                tracing::warn!(error = %crate::encoding::escape_for_log(&e.to_string()), "request body could not be read");
+                Err(400)
+            }
+        }
+    }
+
     /// Journals an over-limit callback body before the adapter answers
     /// `413` with an empty body: the prefix as an inbound message of the
     /// route's kind, then a [`Direction::Local`] record of the length, limit
