@@ -1,6 +1,8 @@
 //! The inipay demo shop, offline: `cargo run -p inipay-examples --bin shop`,
 //! then open the printed URL. `PORT` changes the port (default 8080),
-//! `INIPAY_DEMO_DB` the SQLite ledger file (default `inipay-demo.db`).
+//! `INIPAY_SANDBOX_PORT` the sandbox's (default 8081: its dashboard keeps
+//! one URL), `INIPAY_DEMO_DB` the SQLite ledger file (default
+//! `inipay-demo.db`).
 
 use inipay_examples::shop::{self, ShopConfig};
 use std::process::ExitCode;

@@ -86,12 +86,13 @@ pub struct ShopConfig {
 }
 
 impl Default for ShopConfig {
-    /// Port 8080, sandbox on a free port, `inipay-demo.db` in the current
+    /// Port 8080, the sandbox on port 8081 (a fixed dashboard URL a bookmark
+    /// or a firewall rule can rely on), `inipay-demo.db` in the current
     /// directory, two workers.
     fn default() -> ShopConfig {
         ShopConfig {
             port: 8080,
-            sandbox_port: 0,
+            sandbox_port: 8081,
             ledger: LedgerChoice::Sqlite(PathBuf::from("inipay-demo.db")),
             workers: 2,
         }
@@ -99,13 +100,41 @@ impl Default for ShopConfig {
 }
 
 impl ShopConfig {
-    /// The defaults, with `PORT` and `INIPAY_DEMO_DB` from the environment.
+    /// The defaults, with `PORT`, `INIPAY_SANDBOX_PORT` and `INIPAY_DEMO_DB`
+    /// from the environment.
     pub fn from_env() -> Result<ShopConfig, ShopError> {
+        ShopConfig::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`ShopConfig::from_env`] with the variables read by `var` (testable
+    /// without touching the process environment); an empty value counts as
+    /// unset.
+    ///
+    /// ```
+    /// use inipay_examples::shop::{LedgerChoice, ShopConfig};
+    /// let c = ShopConfig::from_vars(|n| match n {
+    ///     "PORT" => Some("9000".into()),
+    ///     "INIPAY_SANDBOX_PORT" => Some("9001".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!((c.port, c.sandbox_port), (9000, 9001));
+    /// assert_eq!(c.ledger, LedgerChoice::Sqlite("inipay-demo.db".into()));
+    /// assert!(ShopConfig::from_vars(|n| (n == "INIPAY_SANDBOX_PORT").then(|| "x".into())).is_err());
+    /// # Ok::<(), inipay_examples::shop::ShopError>(())
+    /// ```
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ShopConfig, ShopError> {
+        let get = |name| var(name).filter(|v| !v.trim().is_empty());
         let mut c = ShopConfig::default();
-        if let Ok(p) = std::env::var("PORT") {
-            c.port = p.trim().parse().map_err(|_| ShopError::BadPort)?;
+        if let Some(p) = get("PORT") {
+            c.port = p.trim().parse().map_err(|_| ShopError::BadPort("PORT"))?;
         }
-        if let Some(db) = std::env::var_os("INIPAY_DEMO_DB").filter(|d| !d.is_empty()) {
+        if let Some(p) = get("INIPAY_SANDBOX_PORT") {
+            c.sandbox_port = p
+                .trim()
+                .parse()
+                .map_err(|_| ShopError::BadPort("INIPAY_SANDBOX_PORT"))?;
+        }
+        if let Some(db) = get("INIPAY_DEMO_DB") {
             c.ledger = LedgerChoice::Sqlite(PathBuf::from(db));
         }
         Ok(c)
@@ -116,9 +145,9 @@ impl ShopConfig {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ShopError {
-    /// `PORT` is not a port number.
-    #[error("PORT must be a number from 0 to 65535")]
-    BadPort,
+    /// `PORT` or `INIPAY_SANDBOX_PORT` is not a port number.
+    #[error("{0} must be a number from 0 to 65535")]
+    BadPort(&'static str),
     /// The shop's port is taken.
     #[error("cannot listen on 127.0.0.1:{port}")]
     Bind {
