@@ -166,6 +166,10 @@ pub enum LedgerCommand {
         /// vbank_deposited, vbank_expired, partially_refunded, refunded.
         #[arg(long, value_parser = parse_state)]
         state: PaymentState,
+        /// Only payments changed at or after this time, in KST:
+        /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM:SS`.
+        #[arg(long, value_parser = parse_since, value_name = "TIME")]
+        since: Option<inipay_core::time::Timestamp>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: u32,
@@ -188,6 +192,59 @@ pub enum LedgerCommand {
     },
 }
 
+/// A KST time: `YYYY-MM-DD`, optionally followed (by a space or `T`) by
+/// `HH:MM` or `HH:MM:SS`.
+fn parse_since(s: &str) -> Result<inipay_core::time::Timestamp, String> {
+    let bad = || format!("{s:?}: expected YYYY-MM-DD[ HH:MM[:SS]] (KST)");
+    let (date, time) = match s.trim().split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (s.trim(), None),
+    };
+    let num = |v: Option<&str>, lo: u32, hi: u32| -> Result<u32, String> {
+        let v = v.ok_or_else(bad)?;
+        if v.is_empty() || v.len() > 4 || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let n: u32 = v.parse().map_err(|_| bad())?;
+        if (lo..=hi).contains(&n) {
+            Ok(n)
+        } else {
+            Err(bad())
+        }
+    };
+    let mut d = date.split('-');
+    let year = num(d.next(), 2000, 9999)?;
+    let month = num(d.next(), 1, 12)?;
+    let day = num(d.next(), 1, 31)?;
+    if d.next().is_some() {
+        return Err(bad());
+    }
+    let (hour, minute, second) = match time {
+        None => (0, 0, 0),
+        Some(t) => {
+            let mut p = t.split(':');
+            let h = num(p.next(), 0, 23)?;
+            let m = num(p.next(), 0, 59)?;
+            let sec = match p.next() {
+                Some(v) => num(Some(v), 0, 59)?,
+                None => 0,
+            };
+            if p.next().is_some() {
+                return Err(bad());
+            }
+            (h, m, sec)
+        }
+    };
+    Ok(inipay_core::time::Timestamp::from_kst(
+        i64::from(year),
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    ))
+}
+
 fn parse_state(s: &str) -> Result<PaymentState, String> {
     PaymentState::parse(s).ok_or_else(|| {
         let names: Vec<&str> = PaymentState::ALL.iter().map(|s| s.as_str()).collect();
@@ -205,9 +262,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let l = crate::db::open(db.db.as_deref()).await?;
             crate::ledger::show(l.as_ref(), &key, json).await
         }
-        Command::Ledger(LedgerCommand::List { state, limit, db }) => {
+        Command::Ledger(LedgerCommand::List {
+            state,
+            since,
+            limit,
+            db,
+        }) => {
             let l = crate::db::open(db.db.as_deref()).await?;
-            crate::ledger::list(l.as_ref(), state, limit, json).await
+            crate::ledger::list(l.as_ref(), state, since, limit, json).await
         }
         Command::Ledger(LedgerCommand::Messages { order, raw, db }) => {
             let l = crate::db::open(db.db.as_deref()).await?;
@@ -243,6 +305,25 @@ mod tests {
     #[test]
     fn grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn since_is_a_kst_date_or_date_and_time() {
+        let t = |s| parse_since(s).map(|t| t.kst_compact());
+        assert_eq!(t("2024-01-01"), Ok("20240101000000".into()));
+        assert_eq!(t("2024-01-01 09:30"), Ok("20240101093000".into()));
+        assert_eq!(t("2024-12-31T23:59:59"), Ok("20241231235959".into()));
+        for bad in [
+            "",
+            "2024",
+            "2024-13-01",
+            "2024-01-01 24:00",
+            "2024-01-01 9:3:1:0",
+            "yesterday",
+            "2024-01-01x",
+        ] {
+            assert!(parse_since(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -103,16 +103,29 @@ fn payments_table(list: &[Payment]) -> Table {
 pub async fn list(
     ledger: &dyn Ledger,
     state: PaymentState,
+    since: Option<Timestamp>,
     limit: u32,
     json: bool,
 ) -> Result<(), CliError> {
-    let list = ledger
-        .payments_in_state(state, limit)
-        .await
-        .map_err(CliError::Ledger)?;
+    let list: Vec<Payment> = match since {
+        None => ledger
+            .payments_in_state(state, limit)
+            .await
+            .map_err(CliError::Ledger)?,
+        // The ledger lists oldest first: filter all of the state, then cut.
+        Some(t) => ledger
+            .payments_in_state(state, u32::MAX)
+            .await
+            .map_err(CliError::Ledger)?
+            .into_iter()
+            .filter(|p| p.updated_at >= t)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect(),
+    };
     if json {
         print_json(&json!({
             "state": state.as_str(),
+            "since_ms": since.map(|t| t.unix_millis()),
             "limit": limit,
             "payments": list.iter().map(payment_json).collect::<Vec<_>>(),
         }));

@@ -6,7 +6,7 @@
 //! inipay trigger deposit ORDER_OR_TID [--sandbox URL] [--times N]
 //!                                                   deposit into a virtual account, print what the app answered
 //! inipay ledger show ORDER_OR_TID [--db URL]       one payment
-//! inipay ledger list --state S [--limit N] [--db URL]
+//! inipay ledger list --state S [--since TIME] [--limit N] [--db URL]
 //!                                                   payments in a state, oldest first
 //! inipay ledger messages ORDER [--raw] [--db URL]  the order's journal, masked (--raw: bodies decoded, still masked)
 //! inipay reconcile [--resolve] [--db URL]          what needs a person; --resolve settles what can be settled
@@ -50,8 +50,7 @@
 //!
 //! `reconcile --resolve` and `refund` build a flow from the same
 //! `INICIS_*` configuration `doctor` checks (`--db` overrides
-//! `INICIS_LEDGER_URL`). From issue 15, `ledger list --since`, progress
-//! bars and
+//! `INICIS_LEDGER_URL`). From issue 15, progress bars and
 //! the `trigger noti|cancel|expire` kinds (and `--shuffle`) are left for
 //! later. `trigger deposit --times` is limited to 2:
 //! the sandbox can deliver a notification once more (its `duplicate_noti`

@@ -168,6 +168,37 @@ async fn check_commands(db: &str) {
     let o = run(&["ledger", "list", "--state", "refunded", "--db", db]).await;
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("no payment in state refunded"));
+    // --since (KST): the payments changed at 2024-01-01 12:00 KST.
+    for (since, n) in [
+        ("2024-01-01", 1),
+        ("2024-01-01 12:00", 1),
+        ("2024-01-01T12:00:01", 0),
+        ("2024-01-02", 0),
+    ] {
+        let o = run(&[
+            "--json", "ledger", "list", "--state", "approved", "--since", since, "--db", db,
+        ])
+        .await;
+        assert_exit(&o, 0);
+        let v = json(&o);
+        assert_eq!(
+            v["payments"].as_array().unwrap().len(),
+            n,
+            "--since {since}: {v}"
+        );
+    }
+    let o = run(&[
+        "ledger",
+        "list",
+        "--state",
+        "approved",
+        "--since",
+        "yesterday",
+        "--db",
+        db,
+    ])
+    .await;
+    assert_exit(&o, 2);
 
     // messages: masked text only.
     let o = run(&["--json", "ledger", "messages", "CARD-1", "--db", db]).await;
