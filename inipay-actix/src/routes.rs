@@ -64,15 +64,16 @@ pub(crate) async fn checkout(
     req: HttpRequest,
     order_id: web::Path<String>,
 ) -> HttpResponse {
-    let Some(method) = query_param(req.query_string(), "method").filter(|m| !m.is_empty()) else {
-        return checkout_reply(CheckoutReply::missing_method());
-    };
-    let now = (state.clock)();
-    let result = state
-        .source
-        .checkout(&state.flow, &order_id, &method, now)
-        .await;
-    checkout_reply(CheckoutReply::from_result(result))
+    checkout_reply(
+        CheckoutReply::for_request(
+            state.source.as_ref(),
+            &state.flow,
+            &order_id,
+            req.query_string(),
+            (state.clock)(),
+        )
+        .await,
+    )
 }
 
 /// Translates core's checkout reply.

@@ -106,15 +106,16 @@ pub(crate) async fn checkout(
         Ok(Path(id)) => id,
         Err(_) => req.uri().path().rsplit('/').next().unwrap_or("").to_owned(),
     };
-    let Some(method) = query_param(query(&req), "method").filter(|m| !m.is_empty()) else {
-        return checkout_reply(CheckoutReply::missing_method());
-    };
-    let now = (state.clock)();
-    let result = state
-        .source
-        .checkout(&state.flow, &order_id, &method, now)
-        .await;
-    checkout_reply(CheckoutReply::from_result(result))
+    checkout_reply(
+        CheckoutReply::for_request(
+            state.source.as_ref(),
+            &state.flow,
+            &order_id,
+            query(&req),
+            (state.clock)(),
+        )
+        .await,
+    )
 }
 
 /// Translates core's checkout reply.

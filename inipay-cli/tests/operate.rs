@@ -36,20 +36,7 @@ async fn paid(sandbox: &Sandbox, db: &std::path::Path, order: &str, amt: u64) ->
         config,
     );
     let now = Timestamp::now();
-    ledger
-        .create_payment(NewPayment::new(
-            OrderId::new(order).unwrap(),
-            Mid::new("INIpayTest").unwrap(),
-            Amount::won(amt),
-            now,
-        ))
-        .await
-        .unwrap();
-    let auth = sandbox.__seed_authenticated_card("INIpayTest", order, amt);
-    let body = format!(
-        "P_STATUS=00&P_RMESG1=OK&P_TID={auth}&P_REQ_URL={}&P_AMT={amt}&P_NOTI=",
-        sandbox.url("/smart/payReq.ini")
-    );
+    let (_, body) = authenticated(sandbox, ledger.as_ref(), order, amt, now).await;
     let tid = match flow.next(Some(order), body.as_bytes(), now).await {
         NextOutcome::Paid { tid, .. } => tid,
         other => panic!("not paid: {other:?}"),
@@ -226,19 +213,7 @@ async fn stuck_approval(sandbox: &Sandbox, db: &std::path::Path, order: &str, am
     let then = Timestamp::from_unix_millis(Timestamp::now().unix_millis() - 20 * 60_000);
     let l = SqliteStore::open(db).await.unwrap();
     let o = OrderId::new(order).unwrap();
-    l.create_payment(NewPayment::new(
-        o.clone(),
-        Mid::new("INIpayTest").unwrap(),
-        Amount::won(amt),
-        then,
-    ))
-    .await
-    .unwrap();
-    let auth = sandbox.__seed_authenticated_card("INIpayTest", order, amt);
-    let body = format!(
-        "P_STATUS=00&P_RMESG1=OK&P_TID={auth}&P_REQ_URL={}&P_AMT={amt}&P_NOTI=",
-        sandbox.url("/smart/payReq.ini")
-    );
+    let (auth, body) = authenticated(sandbox, &l, order, amt, then).await;
     let tid = Tid::new(&auth).unwrap();
     let r = l
         .record(
@@ -278,4 +253,31 @@ async fn stuck_approval(sandbox: &Sandbox, db: &std::path::Path, order: &str, am
         .find(|t| t.oid == order)
         .unwrap();
     assert_eq!(approved.status, TxnStatus::Approved);
+}
+
+/// Records `order` for `amt` won at `at` and authenticates it in the
+/// sandbox (as the buyer's window would): the auth TID and the auth result
+/// INICIS posts to `P_NEXT_URL`.
+async fn authenticated(
+    sandbox: &Sandbox,
+    ledger: &dyn Ledger,
+    order: &str,
+    amt: u64,
+    at: Timestamp,
+) -> (String, String) {
+    ledger
+        .create_payment(NewPayment::new(
+            OrderId::new(order).unwrap(),
+            Mid::new("INIpayTest").unwrap(),
+            Amount::won(amt),
+            at,
+        ))
+        .await
+        .unwrap();
+    let auth = sandbox.__seed_authenticated_card("INIpayTest", order, amt);
+    let body = format!(
+        "P_STATUS=00&P_RMESG1=OK&P_TID={auth}&P_REQ_URL={}&P_AMT={amt}&P_NOTI=",
+        sandbox.url("/smart/payReq.ini")
+    );
+    (auth, body)
 }

@@ -53,20 +53,19 @@ async fn callback_body(
 }
 
 /// `GET {mount}/checkout/<order_id>?method=CARD`: the auto-submitting page.
-/// The `method` is read from the raw query by core's
-/// [`query_param`](inipay_core::request::query_param), as on every adapter
-/// (a repeated parameter: the first one).
+/// Decided in core ([`CheckoutReply::for_request`]), as on every adapter.
 #[rocket::get("/checkout/<order_id>")]
 async fn inipay_checkout(order_id: &str, query: RawQuery, inicis: &State<Inicis>) -> Reply {
-    let Some(method) = query.param("method").filter(|m| !m.is_empty()) else {
-        return Reply::checkout(CheckoutReply::missing_method());
-    };
-    let now = (inicis.clock)();
-    let result = inicis
-        .source
-        .checkout(&inicis.flow, order_id, &method, now)
-        .await;
-    Reply::checkout(CheckoutReply::from_result(result))
+    Reply::checkout(
+        CheckoutReply::for_request(
+            inicis.source.as_ref(),
+            &inicis.flow,
+            order_id,
+            &query.0,
+            (inicis.clock)(),
+        )
+        .await,
+    )
 }
 
 /// Translates core's answer to the buyer's browser.

@@ -125,6 +125,25 @@ pub struct CheckoutReply {
 }
 
 impl CheckoutReply {
+    /// The whole checkout route, decided once for every adapter: the
+    /// `method` of the raw query string (core's
+    /// [`query_param`](crate::request::query_param): the first one),
+    /// `source` finding and checking out `order_id`, and the reply.
+    pub async fn for_request(
+        source: &(dyn super::CheckoutSource + '_),
+        flow: &Flow,
+        order_id: &str,
+        raw_query: &str,
+        now: Timestamp,
+    ) -> CheckoutReply {
+        let Some(method) =
+            crate::request::query_param(raw_query, "method").filter(|m| !m.is_empty())
+        else {
+            return CheckoutReply::missing_method();
+        };
+        CheckoutReply::from_result(source.checkout(flow, order_id, &method, now).await)
+    }
+
     /// The message when the `method` query parameter is missing.
     pub const MISSING_METHOD: &'static str =
         "missing payment method (method=CARD, BANK, VBANK, MOBILE, CULTURE, HPMN or DGCL)";

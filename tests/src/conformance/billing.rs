@@ -20,8 +20,9 @@ pub fn seal_key() -> BillkeyKey {
 }
 
 /// Opens the flow's billing page for `oid` (card, or phone when `phone`)
-/// and submits it to the sandbox's window; the window page.
-async fn open_window(h: &Harness, oid: &str, phone: bool) -> Page {
+/// and submits it to the sandbox's window; the window page. The page asks
+/// for encrypted delivery (`flg_crypto=Y`) exactly when the flow is set so.
+async fn open_window(h: &Harness, oid: &str, phone: bool, encrypted: bool) -> Page {
     let request = if phone {
         BillingKeyRequest::phone(oid, Amount::won(9_900), HppProduct::Content)
     } else {
@@ -38,6 +39,11 @@ async fn open_window(h: &Harness, oid: &str, phone: bool) -> Page {
         .billing_checkout(request, Timestamp::from_unix_millis(T0))
         .await
         .expect("billing page");
+    assert_eq!(
+        page.form.field("flg_crypto") == Some("Y"),
+        encrypted,
+        "flg_crypto of the page"
+    );
     let window = submit(
         h,
         &Page {
@@ -83,8 +89,8 @@ async fn issue(h: &Harness, window: &Page, phone: bool) -> Page {
 /// result: `303` to the order's result page, the key stored sealed and equal
 /// to the one the gateway issued, `BillkeyIssued` heard once; the same
 /// result posted again changes nothing (refused as a replay, alerted).
-async fn issued_once(h: &Harness, oid: &str, phone: bool) {
-    let window = open_window(h, oid, phone).await;
+async fn issued_once(h: &Harness, oid: &str, phone: bool, encrypted: bool) {
+    let window = open_window(h, oid, phone, encrypted).await;
     let result = issue(h, &window, phone).await;
     let back = submit(h, &result).await;
     assert_eq!(back.status, 303, "{}", back.text());
@@ -135,17 +141,17 @@ async fn issued_once(h: &Harness, oid: &str, phone: bool) {
 
 /// A card billing key (encrypted delivery, `flg_crypto=Y`, the default).
 pub async fn billing_key_card(h: &Harness) {
-    issued_once(h, "BILL-CARD", false).await;
+    issued_once(h, "BILL-CARD", false, true).await;
 }
 
 /// A phone billing key (encrypted delivery).
 pub async fn billing_key_phone(h: &Harness) {
-    issued_once(h, "BILL-HPP", true).await;
+    issued_once(h, "BILL-HPP", true, true).await;
 }
 
 /// A billing key delivered in clear (`flg_crypto` not asked).
 pub async fn billing_key_plain(h: &Harness) {
-    issued_once(h, "BILL-PLAIN", false).await;
+    issued_once(h, "BILL-PLAIN", false, false).await;
 }
 
 /// A forged result (PROTOCOL.md 3.4: unsigned) for an order nobody
@@ -177,7 +183,7 @@ pub async fn forged_billing_results_store_nothing(h: &Harness) {
     assert_eq!(r.status, 303);
     assert_eq!(r.location.as_deref(), Some("/orders/BILL-NOBODY"));
     // A started order: the forger lacks the nonce of the page.
-    let window = open_window(h, "BILL-FORGED", false).await;
+    let window = open_window(h, "BILL-FORGED", false, true).await;
     let r = post("oid=BILL-FORGED".into(), forged("BILL-FORGED")).await;
     assert_eq!(r.status, 303);
     for oid in ["BILL-NOBODY", "BILL-FORGED"] {
